@@ -1,0 +1,81 @@
+"""The ASGI application: one process serves the REST API, its docs, health and metrics, and the wire
+gateways mounted by their own modules."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from fapiao import __version__
+from fapiao.gateways.rest import errors as rest_errors
+from fapiao.gateways.rest.routes import router as rest_router
+from fapiao.logging import configure_logging
+from fapiao.services.runtime import Runtime, build_runtime
+from fapiao.settings import Settings
+
+_DESCRIPTION = """Native JSON API of Fapiao.
+
+Authenticate with HTTP Basic: the access key id is the user name, the access key secret the password
+(`curl -u LTAI...:secret`). Writes accept an `Idempotency-Key` header: the same key with the same request
+returns the first answer again (with `Idempotent-Replayed: true`), the same key with another request is
+refused with `409 IdempotencyKeyReused`. Errors are `{"error": {"code", "message", "field"}, "request_id"}`.
+"""
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or build_runtime(Settings())
+    configure_logging(runtime.settings.log_level)
+    app = FastAPI(
+        title="Fapiao",
+        version=__version__,
+        description=_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    rest_errors.install(app)
+    app.include_router(rest_router)
+
+    @app.middleware("http")
+    async def assign_request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.state.request_id = str(uuid.uuid4())
+        response = await call_next(request)
+        response.headers.setdefault("X-Request-Id", request.state.request_id)
+        return response
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(_docs_page())
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _docs_page() -> str:
+    """A self-contained reference page rendered from the OpenAPI document (no CDN: sandboxes are often offline)."""
+    return """<!doctype html><html><head><meta charset="utf-8"><title>Fapiao API</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
+code,pre{background:#f4f4f4;padding:.1rem .3rem}h2{border-bottom:1px solid #ddd}.m{font-weight:bold;width:4rem;
+display:inline-block}</style></head><body><h1>Fapiao REST API</h1><p id="d"></p><div id="ops">Loading…</div>
+<script>
+fetch('/api/v1/openapi.json').then(r=>r.json()).then(spec=>{
+ document.getElementById('d').innerText=spec.info.description;
+ const out=[];
+ for(const [path,ops] of Object.entries(spec.paths)){for(const [m,op] of Object.entries(ops)){
+  const params=(op.parameters||[]).map(p=>`<code>${p.name}</code>${p.required?'*':''}`).join(' ');
+  out.push(`<h2><span class="m">${m.toUpperCase()}</span> <code>${path}</code></h2><p>${op.summary||''}</p>`+
+   `<p>${(op.description||'').replace(/</g,'&lt;')}</p>${params?'<p>Parameters: '+params+'</p>':''}`);}}
+ document.getElementById('ops').innerHTML=out.join('');});
+</script><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p></body></html>"""

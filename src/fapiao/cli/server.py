@@ -1,0 +1,81 @@
+"""Run the server, migrate the store, seed the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import click
+
+from fapiao.cli.base import cli, output, runtime, state
+from fapiao.services import demo as demo_service
+
+
+def _endpoint(host: str, port: int) -> str:
+    configured = state().settings.public_url
+    if configured:
+        return configured.rstrip("/")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only for display
+    return f"http://{shown}:{port}"
+
+
+@cli.group("db")
+def db_group() -> None:
+    """The store's schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@output()
+def upgrade(revision: str) -> Any:
+    """Apply migrations (safe to run on every start)."""
+    rt = runtime()
+    rt.db.upgrade(revision)
+    return {
+        "database": rt.db.engine.url.render_as_string(hide_password=True),
+        "revision": rt.db.current_revision(),
+    }
+
+
+@cli.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Host the endpoint is shown with.")
+@click.option("--port", default=8080, show_default=True, help="Port the endpoint is shown with.")
+@output()
+def demo(host: str, port: int) -> Any:
+    """Migrate, then seed the demo account (idempotent) and print where to point clients."""
+    rt = runtime()
+    rt.db.upgrade()
+    return demo_service.seed(rt, _endpoint(host, port))
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True)
+@click.option("--workers", default=1, show_default=True, help="Worker processes (PostgreSQL for more than one).")
+@click.option("--demo", "with_demo", is_flag=True, help="Migrate and seed the demo data first, and print it.")
+@click.option("--no-migrate", is_flag=True, help="Do not apply migrations at start.")
+def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool) -> None:
+    """Serve the APIs over HTTP."""
+    import uvicorn
+
+    rt = runtime()
+    if not no_migrate:
+        rt.db.upgrade()
+    if with_demo:
+        described = demo_service.seed(rt, _endpoint(host, port))
+        click.echo("Fapiao demo is ready. Point clients at:\n" + json.dumps(described, ensure_ascii=False, indent=2))
+    click.echo(f"REST API docs: {_endpoint(host, port)}/api/docs", err=True)
+    rt.close()
+    # Worker processes build their own runtime from the environment.
+    os.environ["FAPIAO_DATABASE_URL"] = rt.settings.resolved_database_url
+    os.environ["FAPIAO_DATA_DIR"] = str(rt.settings.data_dir)
+    uvicorn.run(
+        "fapiao.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )

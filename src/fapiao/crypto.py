@@ -1,0 +1,66 @@
+"""Encryption of stored secrets.
+
+Access key secrets, app secrets and webhook secrets must be *verifiable* (the server recomputes
+signatures with them), so they are encrypted, not hashed. Fernet (AES-128-CBC + HMAC-SHA256) from
+``cryptography`` does the work; the key comes from settings, or in the embedded mode from a key file
+generated on first run with owner-only permissions.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from fapiao.settings import Settings
+
+_KEY_FILE = "secret.key"
+
+
+class SecretBox:
+    def __init__(self, key: str | bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def seal(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def open(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:  # wrong key: configuration error, never the caller's fault
+            raise RuntimeError("stored secret cannot be decrypted: FAPIAO_SECRET_KEY changed?") from exc
+
+
+def load_secret_box(settings: Settings) -> SecretBox:
+    if settings.secret_key:
+        return SecretBox(settings.secret_key)
+    path = settings.data_dir / _KEY_FILE
+    if not path.exists():
+        _write_new_key(path)
+    return SecretBox(path.read_bytes().strip())
+
+
+def _write_new_key(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(Fernet.generate_key())
+
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+def random_token(length: int, alphabet: str = _ALNUM) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def mask(value: str | None, keep: int = 4) -> str:
+    """Mask all but the last ``keep`` characters, for logs (bank accounts, key ids)."""
+    if not value:
+        return ""
+    if len(value) <= keep:
+        return "*" * len(value)
+    return "*" * (len(value) - keep) + value[-keep:]

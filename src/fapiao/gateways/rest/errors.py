@@ -1,0 +1,95 @@
+"""The REST error envelope: ``{"error": {"code", "message", "field"}, "request_id"}`` with a fitting status."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from fapiao.domain.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    MissingValue,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
+
+log = structlog.get_logger(__name__)
+
+_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (Unauthenticated, 401),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (IllegalTransition, 409),
+    (MissingValue, 400),
+    (ValidationFailed, 400),
+)
+_HTTP_CODES = {
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+}
+
+
+def request_id(request: Request) -> str:
+    rid = getattr(request.state, "request_id", None)
+    if rid is None:
+        rid = request.state.request_id = str(uuid.uuid4())
+    return str(rid)
+
+
+def error_response(request: Request, status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'Basic realm="fapiao"'} if status == 401 else None
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "field": field}, "request_id": request_id(request)},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def status_for(exc: DomainError) -> int:
+    return next((status for kind, status in _STATUS if isinstance(exc, kind)), 400)
+
+
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return error_response(request, status_for(exc), exc.code, exc.message, exc.field)
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request", "type": ""}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    field = ".".join(location) or None
+    missing = first.get("type") == "missing"
+    code = "MissingParameter" if missing else "InvalidParameter"
+    message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
+    return error_response(request, 400, code, message, field)
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return error_response(request, exc.status_code, _HTTP_CODES.get(exc.status_code, "HttpError"), str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", request_id=request_id(request), path=request.url.path)
+    return error_response(request, 500, "InternalError", "the server failed to answer; the error is logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,53 @@
+"""Who is acting, and what they may do. Gateways build an ``Actor`` after authentication; services ask
+it before touching anything."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from fapiao.domain.errors import NotFound, PermissionDenied
+from fapiao.domain.policies import Policy, is_allowed
+
+
+class ActorKind(enum.StrEnum):
+    OPERATOR = "operator"  # the platform's staff (CLI, console)
+    SYSTEM = "system"  # the platform itself (demo seeding, workers)
+    ACCOUNT = "account"  # an account's root access key
+    RAM_USER = "ram_user"  # a RAM user of an account, limited by its policies
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    name: str
+    account_id: int | None = None
+    ram_user_id: int | None = None
+    key_id: str | None = None
+    policies: tuple[Policy, ...] = field(default=(), repr=False)
+
+    @property
+    def label(self) -> str:
+        """How the audit log names this actor."""
+        suffix = f" via {self.key_id}" if self.key_id else ""
+        return f"{self.kind.value}:{self.name}{suffix}"
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind in (ActorKind.ACCOUNT, ActorKind.RAM_USER)
+
+    def require(self, permission: str) -> None:
+        """Root keys, operators and the system may do anything; RAM users what their policies allow."""
+        if self.kind is ActorKind.RAM_USER and not is_allowed(list(self.policies), permission):
+            raise PermissionDenied(
+                f"You are not authorized to do this action. AuthAction: {permission}", field=permission
+            )
+
+    def require_account(self, account_id: int) -> None:
+        """A customer sees its own account only; anything else reads as not found, never as forbidden."""
+        if self.is_customer and self.account_id != account_id:
+            raise NotFound("no such record")
+
+
+OPERATOR = Actor(ActorKind.OPERATOR, "cli")
+SYSTEM = Actor(ActorKind.SYSTEM, "fapiao")

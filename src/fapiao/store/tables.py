@@ -1,0 +1,233 @@
+"""Tables. Times are stored in UTC (naive ``DateTime`` on both engines); amounts in integer fen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; BIGINT elsewhere.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    user_nick: Mapped[str] = mapped_column(String(64), unique=True)
+    real_name_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RamUser(Base):
+    __tablename__ = "ram_users"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    policies: Mapped[list[RamPolicy]] = relationship(
+        back_populates="ram_user", cascade="all, delete-orphan", order_by="RamPolicy.id"
+    )
+
+
+class RamPolicy(Base):
+    __tablename__ = "ram_policies"
+    __table_args__ = (UniqueConstraint("ram_user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ram_user_id: Mapped[int] = mapped_column(ForeignKey("ram_users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    ram_user: Mapped[RamUser] = relationship(back_populates="policies")
+
+
+class AccessKey(Base):
+    __tablename__ = "access_keys"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    ram_user_id: Mapped[int | None] = mapped_column(ForeignKey("ram_users.id", ondelete="CASCADE"), index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Title(Base):
+    """An invoice title. The columns named after ``TitleData`` fields hold the version in force (or the one
+    under first review); ``pending_change`` holds a proposed change of an approved title."""
+
+    __tablename__ = "titles"
+    __table_args__ = (
+        Index("ix_titles_account_status", "account_id", "status"),
+        Index("ix_titles_register_no", "register_no"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    adjust_type: Mapped[str] = mapped_column(String(16))
+    invoice_title: Mapped[str] = mapped_column(String(100))
+    holder_kind: Mapped[str] = mapped_column(String(16))
+    invoice_kind: Mapped[str] = mapped_column(String(16))
+    taxpayer_type: Mapped[str] = mapped_column(String(16))
+    customer_type: Mapped[str] = mapped_column(String(16))
+    issue_type: Mapped[int] = mapped_column(Integer)
+    register_no: Mapped[str] = mapped_column(String(26))
+    bank: Mapped[str] = mapped_column(String(120))
+    bank_no: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(300))
+    phone: Mapped[str] = mapped_column(String(60))
+    taxation_license: Mapped[str] = mapped_column(String(255))
+    title_change_instructions: Mapped[str] = mapped_column(String(255))
+    default_remark: Mapped[str] = mapped_column(String(450))
+    start_cycle: Mapped[int | None] = mapped_column(Integer)
+    end_cycle: Mapped[int | None] = mapped_column(Integer)
+    pending_change: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    addressee: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(200))
+    county: Mapped[str] = mapped_column(String(200))
+    street: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(200))
+    biz_type: Mapped[str] = mapped_column(String(200))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class InvoiceableItem(Base):
+    __tablename__ = "invoiceable_items"
+    __table_args__ = (
+        Index("ix_items_account_id", "account_id", "id"),
+        Index("ix_items_account_cycle", "account_id", "bill_cycle"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    biz_type: Mapped[str] = mapped_column(String(32))
+    bill_cycle: Mapped[str] = mapped_column(String(7))
+    bill_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    item_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    out_biz_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    op_id: Mapped[str] = mapped_column(String(64), default="")
+    biz_time: Mapped[datetime] = mapped_column(DateTime)
+    original_fen: Mapped[int] = mapped_column(BigInteger)
+    offset_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    invoiced_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    present_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[int] = mapped_column(Integer, default=1)
+    type: Mapped[int] = mapped_column(Integer, default=2)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_account_id", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    account_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+
+
+class IdempotencyRecord(Base):
+    """A write's first answer, replayed for a repeat of the same key with the same parameters."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(128))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class UsedNonce(Base):
+    """Signature nonces seen within the clock-skew window, shared by every server process."""
+
+    __tablename__ = "used_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(200), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -1,0 +1,109 @@
+"""Shared fixtures: a migrated store on each database engine, a runtime over it, and real server processes.
+
+Storage and API tests run on SQLite always and on PostgreSQL when ``FAPIAO_TEST_DATABASE_URL`` is set
+(``.ci/run`` sets it). Each PostgreSQL test gets a database of its own, cloned from a migrated template.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from fapiao.services.runtime import Runtime, build_runtime
+from fapiao.settings import Settings
+from fapiao.store.db import Database, normalise_url
+from tests.support.server import ServerProcess
+
+POSTGRES_URL = os.environ.get("FAPIAO_TEST_DATABASE_URL")
+_SKIP_PG = "PostgreSQL tests need FAPIAO_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=_SKIP_PG)],
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "fapiao.sqlite3"
+    database = Database(f"sqlite:///{path}")
+    database.upgrade()
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    assert POSTGRES_URL
+    name = f"fapiao_template_{uuid.uuid4().hex[:8]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(_with_database(POSTGRES_URL, name))
+    database.upgrade()
+    database.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _admin_engine() -> Engine:
+    assert POSTGRES_URL
+    return create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty store on each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "data" / "fapiao.sqlite3"
+        path.parent.mkdir(parents=True)
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"fapiao_test_{uuid.uuid4().hex[:10]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _with_database(POSTGRES_URL or "", name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = build_runtime(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def server(settings: Settings, runtime: Runtime) -> Iterator[ServerProcess]:
+    """A real ``fapiao serve`` process over the same store as ``runtime``."""
+    process = ServerProcess(settings)
+    process.start()
+    yield process
+    process.stop()
