@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from fapiao.services.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 from fapiao.store.db import Database, normalise_url
+from tests.support.cli import Cli
 from tests.support.server import ServerProcess
 
 POSTGRES_URL = os.environ.get("FAPIAO_TEST_DATABASE_URL")
@@ -107,3 +108,9 @@ def server(settings: Settings, runtime: Runtime) -> Iterator[ServerProcess]:
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def cli(settings: Settings, runtime: Runtime) -> Cli:
+    """The real ``fapiao`` command over the same store as ``runtime``."""
+    return Cli(settings)
