@@ -8,7 +8,7 @@ from typing import Any
 
 from fapiao.domain.addresses import AddressData
 from fapiao.domain.titles import InvoiceKind, TitleData
-from fapiao.services import accounts, addresses, items, titles
+from fapiao.services import accounts, addresses, applications, items, providers, titles
 from fapiao.services.context import OPERATOR
 from fapiao.services.runtime import Runtime
 
@@ -79,3 +79,15 @@ def address(rt: Runtime, who: Customer, **overrides: Any) -> addresses.AddressVi
 def item(rt: Runtime, who: Customer, **overrides: Any) -> items.ItemView:
     base: dict[str, Any] = {"name": f"云服务器 ECS {next(_counter)}", "bill_cycle": "2026-10", "original_fen": 250_00}
     return items.create_item(rt, OPERATOR, who.user_id, items.NewItem(**{**base, **overrides}))
+
+
+def provider_app(rt: Runtime, name: str = "税控服务商", *, default: bool = True) -> providers.NewProviderApp:
+    return providers.create_app(rt, OPERATOR, name, default=default)
+
+
+def filed_application(rt: Runtime, who: Customer, **overrides: Any) -> applications.ApplicationView:
+    """An application on an approved title and a fresh item (a default provider must exist)."""
+    title = approved_title(rt, who)
+    billed = item(rt, who, original_fen=250_00)
+    request = applications.FilingRequest(title_id=title.id, item_ids=(billed.id,), **overrides)
+    return applications.file_application(rt, OPERATOR, who.user_id, request)

@@ -62,7 +62,6 @@ class RamUserView:
 def create_account(
     rt: Runtime, actor: Actor, user_nick: str, *, user_id: int | None = None, real_name_verified: bool = False
 ) -> AccountView:
-    actor.require("fapiao:CreateAccount")
     user_nick = user_nick.strip()
     if not user_nick or len(user_nick) > 64:
         raise ValidationFailed("user_nick must have 1 to 64 characters", field="user_nick")
@@ -83,7 +82,6 @@ def create_account(
 
 
 def list_accounts(rt: Runtime, actor: Actor) -> list[AccountView]:
-    actor.require("fapiao:ListAccounts")
     with rt.db.transaction() as session:
         query = select(Account).order_by(Account.id)
         if actor.is_customer:
@@ -109,7 +107,6 @@ def create_access_key(
     rt: Runtime, actor: Actor, user_id: int, *, ram_user: str | None = None, key_id: str | None = None
 ) -> NewAccessKey:
     """Create a key for the account (root) or one of its RAM users. ``key_id`` is only for fixed demo keys."""
-    actor.require("fapiao:CreateAccessKey")
     secret = random_token(30)
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
@@ -150,7 +147,6 @@ def list_access_keys(rt: Runtime, actor: Actor, user_id: int) -> list[AccessKeyV
 
 
 def set_access_key_enabled(rt: Runtime, actor: Actor, key_id: str, enabled: bool) -> AccessKeyView:
-    actor.require("fapiao:UpdateAccessKey")
     with rt.db.transaction() as session:
         row = session.scalars(select(AccessKey).where(AccessKey.key_id == key_id)).first()
         if row is None:
@@ -204,7 +200,6 @@ def resolve_access_key(rt: Runtime, key_id: str) -> Credential:
 
 
 def create_ram_user(rt: Runtime, actor: Actor, user_id: int, name: str, display_name: str = "") -> RamUserView:
-    actor.require("ram:CreateUser")
     name = name.strip()
     if not name or len(name) > 64 or not all(c.isalnum() or c in "._-@" for c in name):
         raise ValidationFailed("RAM user names have 1 to 64 letters, digits, '.', '_', '-' or '@'", field="name")
@@ -231,7 +226,6 @@ def create_ram_user(rt: Runtime, actor: Actor, user_id: int, name: str, display_
 
 
 def list_ram_users(rt: Runtime, actor: Actor, user_id: int) -> list[RamUserView]:
-    actor.require("ram:ListUsers")
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
         actor.require_account(account.id)
@@ -243,7 +237,6 @@ def attach_policy(
     rt: Runtime, actor: Actor, user_id: int, ram_user: str, policy_name: str, document: str | dict[str, Any]
 ) -> RamUserView:
     """Attach (or replace) a named policy on a RAM user; the document is validated first."""
-    actor.require("ram:AttachPolicyToUser")
     parse_policy(document)
     data = document if isinstance(document, dict) else _loads(document)
     if not policy_name.strip():
@@ -273,7 +266,6 @@ def attach_policy(
 
 
 def detach_policy(rt: Runtime, actor: Actor, user_id: int, ram_user: str, policy_name: str) -> RamUserView:
-    actor.require("ram:DetachPolicyFromUser")
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
         actor.require_account(account.id)

@@ -33,7 +33,6 @@ class AddressView:
 
 
 def create_address(rt: Runtime, actor: Actor, user_id: int, data: AddressData) -> AddressView:
-    actor.require("fapiao:CreateAddress")
     data = check_address(data)
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
@@ -46,7 +45,6 @@ def create_address(rt: Runtime, actor: Actor, user_id: int, data: AddressData) -
 
 
 def update_address(rt: Runtime, actor: Actor, address_id: int, changes: dict[str, Any]) -> AddressView:
-    actor.require("fapiao:UpdateAddress")
     with rt.db.transaction() as session:
         row, account = _load(session, actor, address_id)
         before = _data(row)
@@ -69,7 +67,6 @@ def update_address(rt: Runtime, actor: Actor, address_id: int, changes: dict[str
 
 def delete_address(rt: Runtime, actor: Actor, address_id: int) -> None:
     """Soft delete: applications filed with the address keep their snapshot and their history."""
-    actor.require("fapiao:DeleteAddress")
     with rt.db.transaction() as session:
         row, account = _load(session, actor, address_id)
         row.deleted = True
@@ -85,7 +82,6 @@ def delete_address(rt: Runtime, actor: Actor, address_id: int) -> None:
 
 
 def get_address(rt: Runtime, actor: Actor, address_id: int) -> AddressView:
-    actor.require("fapiao:GetAddress")
     with rt.db.transaction() as session:
         row, account = _load(session, actor, address_id)
         return _view(row, account)
@@ -94,7 +90,6 @@ def get_address(rt: Runtime, actor: Actor, address_id: int) -> AddressView:
 def list_addresses(
     rt: Runtime, actor: Actor, page: PageRequest, *, user_id: int | None = None, search: str | None = None
 ) -> Page[AddressView]:
-    actor.require("fapiao:ListAddresses")
     query = select(Address, Account).join(Account, Account.id == Address.account_id).where(~Address.deleted)
     if actor.is_customer:
         query = query.where(Address.account_id == actor.account_id)

@@ -62,7 +62,6 @@ def list_events(
     entity_id: str | None = None,
     action: str | None = None,
 ) -> Page[AuditView]:
-    actor.require("fapiao:ListAuditEvents")
     if actor.is_customer:
         account_id = actor.account_id
     query = select(AuditEvent)

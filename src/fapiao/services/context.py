@@ -37,7 +37,11 @@ class Actor:
         return self.kind in (ActorKind.ACCOUNT, ActorKind.RAM_USER)
 
     def require(self, permission: str) -> None:
-        """Root keys, operators and the system may do anything; RAM users what their policies allow."""
+        """Root keys, operators and the system may do anything; RAM users what their policies allow.
+
+        Gateways call this with the permission their operation declares (``bss:…`` for the Alibaba Cloud
+        actions, ``fapiao:…`` for the REST API); services only enforce which account's data an actor sees.
+        """
         if self.kind is ActorKind.RAM_USER and not is_allowed(list(self.policies), permission):
             raise PermissionDenied(
                 f"You are not authorized to do this action. AuthAction: {permission}", field=permission

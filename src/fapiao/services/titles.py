@@ -21,12 +21,13 @@ from fapiao.domain.titles import (
     check_title,
     require_transition,
 )
-from fapiao.services import audit, documents
+from fapiao.services import audit, documents, outbox
 from fapiao.services.accounts import load_account
 from fapiao.services.context import Actor
 from fapiao.services.documents import DocumentKind
 from fapiao.services.pagination import Page, PageRequest, paginate
 from fapiao.services.runtime import Runtime
+from fapiao.services.serialize import to_jsonable
 from fapiao.store.tables import Account, Title
 
 _DATA_FIELDS = tuple(f.name for f in dataclasses.fields(TitleData))
@@ -69,7 +70,6 @@ def create_title(
     created_at: datetime | None = None,
 ) -> TitleView:
     """File a new title for review. ``title_id``/``created_at`` are for imports and the demo only."""
-    actor.require("fapiao:CreateTitle")
     checked = check_title(data, rt.profile)
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
@@ -91,17 +91,17 @@ def create_title(
         session.flush()
         view = _view(row, account)
         audit.record(session, actor, "title.create", "title", row.id, account_id=account.id, after=_snapshot(row))
+        _publish(session, "title.submitted", view, "create", account.id)
         return view
 
 
 def update_title(rt: Runtime, actor: Actor, title_id: int, changes: dict[str, Any]) -> TitleView:
     """Edit a title that has no approved version yet, and put it (back) under review."""
-    actor.require("fapiao:UpdateTitle")
     with rt.db.transaction() as session:
         row, account = _load(session, actor, title_id)
         require_transition("resubmit", TitleStatus(row.status), has_pending_change=_has_approved_version(row))
         before = _snapshot(row)
-        checked = check_title(_data(row).replace(**changes), rt.profile)
+        checked = check_title(title_data(row).replace(**changes), rt.profile)
         _require_documents(session, account.id, checked.data)
         _assign(row, checked.data)
         row.status, row.warnings, row.review_note = TitleStatus.APPLYING.value, list(checked.warnings), ""
@@ -116,16 +116,17 @@ def update_title(rt: Runtime, actor: Actor, title_id: int, changes: dict[str, An
             before=before,
             after=_snapshot(row),
         )
-        return _view(row, account)
+        view = _view(row, account)
+        _publish(session, "title.submitted", _view(row, account), "resubmit", account.id)
+        return view
 
 
 def submit_change(rt: Runtime, actor: Actor, title_id: int, changes: dict[str, Any]) -> TitleView:
     """Propose a change to an approved title. The approved values stay in force until it is approved."""
-    actor.require("fapiao:UpdateTitle")
     with rt.db.transaction() as session:
         row, account = _load(session, actor, title_id)
         require_transition("change", TitleStatus(row.status), has_pending_change=row.pending_change is not None)
-        current = _data(row)
+        current = title_data(row)
         checked = check_title(current.replace(**changes), rt.profile)
         if checked.data == current:
             raise ValidationFailed("the change does not change anything", field="changes")
@@ -146,28 +147,26 @@ def submit_change(rt: Runtime, actor: Actor, title_id: int, changes: dict[str, A
             before=before,
             after=_snapshot(row),
         )
-        return _view(row, account)
+        view = _view(row, account)
+        _publish(session, "title.submitted", _view(row, account), "change", account.id)
+        return view
 
 
 def approve(rt: Runtime, actor: Actor, title_id: int, note: str = "") -> TitleView:
-    actor.require("fapiao:ReviewTitle")
     return _review(rt, actor, title_id, "approve", note)
 
 
 def reject(rt: Runtime, actor: Actor, title_id: int, reason: str) -> TitleView:
-    actor.require("fapiao:ReviewTitle")
     if not reason.strip():
         raise ValidationFailed("a rejection needs a reason", field="reason")
     return _review(rt, actor, title_id, "reject", reason.strip())
 
 
 def withdraw(rt: Runtime, actor: Actor, title_id: int) -> TitleView:
-    actor.require("fapiao:UpdateTitle")
     return _review(rt, actor, title_id, "withdraw", "")
 
 
 def invalidate(rt: Runtime, actor: Actor, title_id: int, reason: str) -> TitleView:
-    actor.require("fapiao:ReviewTitle")
     return _review(rt, actor, title_id, "invalidate", reason)
 
 
@@ -203,11 +202,12 @@ def _review(rt: Runtime, actor: Actor, title_id: int, action: str, note: str) ->
             before=before,
             after=_snapshot(row),
         )
-        return _view(row, account)
+        view = _view(row, account)
+        _publish(session, "title.reviewed", _view(row, account), action, account.id)
+        return view
 
 
 def get_title(rt: Runtime, actor: Actor, title_id: int) -> TitleView:
-    actor.require("fapiao:GetTitle")
     with rt.db.transaction() as session:
         row, account = _load(session, actor, title_id)
         return _view(row, account)
@@ -221,7 +221,6 @@ def list_titles(
     user_id: int | None = None,
     filters: TitleFilter = TitleFilter(),
 ) -> Page[TitleView]:
-    actor.require("fapiao:ListTitles")
     query = select(Title, Account).join(Account, Account.id == Title.account_id)
     if actor.is_customer:
         query = query.where(Title.account_id == actor.account_id)
@@ -273,7 +272,7 @@ def _assign(row: Title, data: TitleData) -> None:
         setattr(row, name, value)
 
 
-def _data(row: Title) -> TitleData:
+def title_data(row: Title) -> TitleData:
     return TitleData.from_json({name: getattr(row, name) for name in _DATA_FIELDS})
 
 
@@ -281,7 +280,7 @@ def _snapshot(row: Title) -> dict[str, Any]:
     return {
         "status": row.status,
         "adjust_type": row.adjust_type,
-        **_data(row).to_json(),
+        **title_data(row).to_json(),
         "pending_change": row.pending_change,
         "review_note": row.review_note,
     }
@@ -295,10 +294,14 @@ def _view(row: Title, account: Account) -> TitleView:
         account.user_nick,
         TitleStatus(row.status),
         AdjustType(row.adjust_type),
-        _data(row),
+        title_data(row),
         pending,
         tuple(row.warnings),
         row.review_note,
         row.created_at,
         row.updated_at,
     )
+
+
+def _publish(session: Session, event_type: str, view: TitleView, action: str, account_id: int) -> None:
+    outbox.publish(session, event_type, {"title": to_jsonable(view), "action": action}, account_id=account_id)

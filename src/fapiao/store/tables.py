@@ -231,3 +231,173 @@ class UsedNonce(Base):
 
     nonce: Mapped[str] = mapped_column(String(200), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class ProviderApp(Base):
+    """An invoice service provider's app on the TOP side: it processes the applications routed to it."""
+
+    __tablename__ = "provider_apps"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    app_key: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(128))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProviderSession(Base):
+    """A merchant's (account's) authorisation of a provider app; requests carrying it act for that merchant."""
+
+    __tablename__ = "provider_sessions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(128), unique=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("provider_apps.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RoutingRule(Base):
+    """Which provider app an account's applications go to; accounts without a rule use the default app."""
+
+    __tablename__ = "routing_rules"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("provider_apps.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Application(Base):
+    """An invoice application. The title and address are snapshotted at filing: titles change, issued
+    invoices must not. ``version`` guards concurrent status updates."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_account_id", "account_id", "id"),
+        Index("ix_applications_app_status", "provider_app_id", "status"),
+        UniqueConstraint("account_id", "client_token"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    apply_id: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    provider_app_id: Mapped[int] = mapped_column(ForeignKey("provider_apps.id"))
+    title_id: Mapped[int | None] = mapped_column(ForeignKey("titles.id", ondelete="SET NULL"))
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))
+    medium: Mapped[str] = mapped_column(String(16))
+    invoice_kind: Mapped[str] = mapped_column(String(16))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    company_name: Mapped[str] = mapped_column(String(200))
+    payee_register_no: Mapped[str] = mapped_column(String(26))
+    bank: Mapped[str] = mapped_column(String(120))
+    bank_account: Mapped[str] = mapped_column(String(100))
+    receiver_name: Mapped[str] = mapped_column(String(200))
+    receiver_phone: Mapped[str] = mapped_column(String(60))
+    receiver_address: Mapped[str] = mapped_column(String(500))
+    invoice_payee_register_no: Mapped[str] = mapped_column(String(26))
+    invoice_address: Mapped[str] = mapped_column(String(300))
+    invoice_phone: Mapped[str] = mapped_column(String(60))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    sender_phone: Mapped[str] = mapped_column(String(60), default="")
+    sender_logistics_company: Mapped[str] = mapped_column(String(200), default="")
+    sender_logistics_no: Mapped[str] = mapped_column(String(100), default="")
+    invoice_code: Mapped[str] = mapped_column(String(32), default="")
+    invoice_no: Mapped[str] = mapped_column(String(32), default="")
+    provider_message: Mapped[str] = mapped_column(Text, default="")
+    user_remark: Mapped[str] = mapped_column(Text, default="")
+    emails: Mapped[str] = mapped_column(String(200), default="")
+    process_way: Mapped[int] = mapped_column(Integer, default=1)
+    apply_user_nick: Mapped[str] = mapped_column(String(64), default="")
+    client_token: Mapped[str | None] = mapped_column(String(128))
+    request_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    title_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    address_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[ApplicationLine]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationLine.id"
+    )
+    history: Mapped[list[ApplicationEvent]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ApplicationLine(Base):
+    """A line of an application (TOP ``invoice_item_list``), with the invoiceable item it reserves from."""
+
+    __tablename__ = "application_lines"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("invoiceable_items.id", ondelete="SET NULL"), index=True)
+    item_name: Mapped[str] = mapped_column(String(200))
+    item_type: Mapped[str] = mapped_column(String(32))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reserved_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    bill_date: Mapped[str] = mapped_column(String(10))
+
+    application: Mapped[Application] = relationship(back_populates="lines")
+
+
+class ApplicationEvent(Base):
+    """The application's history: every status change with who made it and what they sent."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    application: Mapped[Application] = relationship(back_populates="history")
+
+
+class OutboxEvent(Base):
+    """Every state change's event, written in the change's own transaction: the only source of
+    notifications (TMC messages, webhooks)."""
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    account_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    provider_app_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+class TmcMessage(Base):
+    """A provider app's TMC queue entry (``taobao.tmc.messages.consume``): at-least-once, leased on
+    consume, removed on confirm, expired after the retention period."""
+
+    __tablename__ = "tmc_messages"
+    __table_args__ = (Index("ix_tmc_app_group_visible", "app_id", "group_name", "confirmed", "visible_after"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("provider_apps.id", ondelete="CASCADE"))
+    group_name: Mapped[str] = mapped_column(String(64), default="default")
+    topic: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    pub_time: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    pub_app_key: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    user_nick: Mapped[str] = mapped_column(String(64))
+    outbox_event_id: Mapped[str | None] = mapped_column(String(64))
+    retried: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    visible_after: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic
@@ -46,4 +46,17 @@ def authenticate(request: Request, _: Annotated[object, Depends(basic_scheme)] =
 
 
 CurrentActor = Annotated[Actor, Depends(authenticate)]
+
+
+def allowed(permission: str) -> Any:
+    """A dependency: the authenticated actor, if its keys may perform ``permission`` (RAM policies)."""
+
+    def dependency(actor: CurrentActor) -> Actor:
+        actor.require(permission)
+        return actor
+
+    dependency.__name__ = f"allowed_{permission.replace(':', '_')}"
+    return Depends(dependency)
+
+
 CurrentRuntime = Annotated[Runtime, Depends(get_runtime)]

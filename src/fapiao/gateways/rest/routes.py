@@ -13,7 +13,7 @@ from fapiao.domain.errors import ValidationFailed
 from fapiao.domain.items import BizType
 from fapiao.domain.tax_ids import HolderKind
 from fapiao.domain.titles import InvoiceKind, TitleData, TitleStatus
-from fapiao.gateways.rest.auth import CurrentActor, CurrentRuntime
+from fapiao.gateways.rest.auth import CurrentActor, CurrentRuntime, allowed
 from fapiao.gateways.rest.common import PageOut, render, write
 from fapiao.gateways.rest.schemas import (
     AccountOut,
@@ -30,6 +30,7 @@ from fapiao.gateways.rest.schemas import (
     TitleOut,
 )
 from fapiao.services import accounts, addresses, audit, documents, items, titles
+from fapiao.services.context import Actor
 from fapiao.services.documents import DocumentKind
 from fapiao.services.items import AmountFilter, ItemFilter, ItemSort
 from fapiao.services.pagination import MAX_PAGE_SIZE, PageRequest
@@ -47,7 +48,7 @@ def _changes(model: TitleChanges | AddressChanges) -> dict[str, Any]:
 
 
 @router.get("/account", response_model=AccountOut, tags=["account"])
-def whoami(rt: CurrentRuntime, actor: CurrentActor) -> Response:
+def whoami(rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetAccount")]) -> Response:
     """The account the presented key belongs to."""
     return render(next(a for a in accounts.list_accounts(rt, actor)))
 
@@ -58,7 +59,7 @@ def whoami(rt: CurrentRuntime, actor: CurrentActor) -> Response:
 @router.get("/titles", response_model=PageOut[TitleOut], tags=["titles"])
 def list_titles(
     rt: CurrentRuntime,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed("fapiao:ListTitles")],
     page: PageNumber = 1,
     page_size: PageSize = 20,
     status: TitleStatus | None = None,
@@ -72,7 +73,9 @@ def list_titles(
 
 
 @router.post("/titles", status_code=201, response_model=TitleOut, tags=["titles"])
-async def create_title(request: Request, body: TitleFields, rt: CurrentRuntime, actor: CurrentActor) -> Response:
+async def create_title(
+    request: Request, body: TitleFields, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:CreateTitle")]
+) -> Response:
     """File a title for review. Send ``Idempotency-Key`` to make retries safe."""
     data = TitleData.from_json(body.model_dump(mode="json"))
     assert actor.account_id is not None
@@ -81,13 +84,17 @@ async def create_title(request: Request, body: TitleFields, rt: CurrentRuntime, 
 
 
 @router.get("/titles/{title_id}", response_model=TitleOut, tags=["titles"])
-def get_title(title_id: int, rt: CurrentRuntime, actor: CurrentActor) -> Response:
+def get_title(title_id: int, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetTitle")]) -> Response:
     return render(titles.get_title(rt, actor, title_id))
 
 
 @router.patch("/titles/{title_id}", response_model=TitleOut, tags=["titles"])
 async def update_title(
-    request: Request, title_id: int, body: TitleChanges, rt: CurrentRuntime, actor: CurrentActor
+    request: Request,
+    title_id: int,
+    body: TitleChanges,
+    rt: CurrentRuntime,
+    actor: Annotated[Actor, allowed("fapiao:UpdateTitle")],
 ) -> Response:
     """Edit a title that has no approved version yet; it goes (back) under review."""
     changes = _changes(body)
@@ -96,7 +103,11 @@ async def update_title(
 
 @router.post("/titles/{title_id}/changes", response_model=TitleOut, tags=["titles"])
 async def submit_title_change(
-    request: Request, title_id: int, body: TitleChanges, rt: CurrentRuntime, actor: CurrentActor
+    request: Request,
+    title_id: int,
+    body: TitleChanges,
+    rt: CurrentRuntime,
+    actor: Annotated[Actor, allowed("fapiao:UpdateTitle")],
 ) -> Response:
     """Propose a change to an approved title; the approved values stay in force until it is reviewed."""
     changes = _changes(body)
@@ -104,7 +115,9 @@ async def submit_title_change(
 
 
 @router.post("/titles/{title_id}/withdraw", response_model=TitleOut, tags=["titles"])
-async def withdraw_title(request: Request, title_id: int, rt: CurrentRuntime, actor: CurrentActor) -> Response:
+async def withdraw_title(
+    request: Request, title_id: int, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:UpdateTitle")]
+) -> Response:
     """Withdraw a title, or the pending change of an approved title, from review."""
     return await write(request, rt, actor, lambda: titles.withdraw(rt, actor, title_id))
 
@@ -116,7 +129,7 @@ async def withdraw_title(request: Request, title_id: int, rt: CurrentRuntime, ac
 async def upload_document(
     request: Request,
     rt: CurrentRuntime,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed("fapiao:UploadDocument")],
     kind: Annotated[DocumentKind, Form()],
     file: Annotated[UploadFile, File()],
 ) -> Response:
@@ -136,7 +149,9 @@ async def upload_document(
     tags=["documents"],
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-async def download_document(document_id: int, rt: CurrentRuntime, actor: CurrentActor) -> Response:
+async def download_document(
+    document_id: int, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetDocument")]
+) -> Response:
     view, content = await run_in_threadpool(documents.read, rt, actor, document_id)
     disposition = f"attachment; filename*=UTF-8''{_quote(view.file_name)}"
     return Response(content, media_type=view.content_type, headers={"Content-Disposition": disposition})
@@ -148,7 +163,7 @@ async def download_document(document_id: int, rt: CurrentRuntime, actor: Current
 @router.get("/addresses", response_model=PageOut[AddressOut], tags=["addresses"])
 def list_addresses(
     rt: CurrentRuntime,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed("fapiao:ListAddresses")],
     page: PageNumber = 1,
     page_size: PageSize = 20,
     search: Annotated[str | None, Query(max_length=100)] = None,
@@ -157,27 +172,35 @@ def list_addresses(
 
 
 @router.post("/addresses", status_code=201, response_model=AddressOut, tags=["addresses"])
-async def create_address(request: Request, body: AddressFields, rt: CurrentRuntime, actor: CurrentActor) -> Response:
+async def create_address(
+    request: Request, body: AddressFields, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:CreateAddress")]
+) -> Response:
     data = AddressData(**body.model_dump())
     user_id = _user_id(rt, actor)
     return await write(request, rt, actor, lambda: addresses.create_address(rt, actor, user_id, data), 201)
 
 
 @router.get("/addresses/{address_id}", response_model=AddressOut, tags=["addresses"])
-def get_address(address_id: int, rt: CurrentRuntime, actor: CurrentActor) -> Response:
+def get_address(address_id: int, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetAddress")]) -> Response:
     return render(addresses.get_address(rt, actor, address_id))
 
 
 @router.patch("/addresses/{address_id}", response_model=AddressOut, tags=["addresses"])
 async def update_address(
-    request: Request, address_id: int, body: AddressChanges, rt: CurrentRuntime, actor: CurrentActor
+    request: Request,
+    address_id: int,
+    body: AddressChanges,
+    rt: CurrentRuntime,
+    actor: Annotated[Actor, allowed("fapiao:UpdateAddress")],
 ) -> Response:
     changes = _changes(body)
     return await write(request, rt, actor, lambda: addresses.update_address(rt, actor, address_id, changes))
 
 
 @router.delete("/addresses/{address_id}", status_code=204, tags=["addresses"])
-def delete_address(address_id: int, rt: CurrentRuntime, actor: CurrentActor) -> Response:
+def delete_address(
+    address_id: int, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:DeleteAddress")]
+) -> Response:
     addresses.delete_address(rt, actor, address_id)
     return Response(status_code=204)
 
@@ -188,7 +211,7 @@ def delete_address(address_id: int, rt: CurrentRuntime, actor: CurrentActor) -> 
 @router.get("/invoiceable-items", response_model=ItemPageOut, tags=["invoiceable items"])
 def list_items(
     rt: CurrentRuntime,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed("fapiao:ListInvoiceableItems")],
     page: PageNumber = 1,
     page_size: PageSize = 20,
     amount: AmountFilter | None = None,
@@ -218,7 +241,9 @@ def list_items(
 
 
 @router.get("/invoiceable-items/{item_id}", response_model=ItemOut, tags=["invoiceable items"])
-def get_item(item_id: int, rt: CurrentRuntime, actor: CurrentActor) -> Response:
+def get_item(
+    item_id: int, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetInvoiceableItem")]
+) -> Response:
     return render(items.get_item(rt, actor, item_id))
 
 
@@ -228,7 +253,7 @@ def get_item(item_id: int, rt: CurrentRuntime, actor: CurrentActor) -> Response:
 @router.get("/audit-events", response_model=PageOut[AuditOut], tags=["audit"])
 def list_audit_events(
     rt: CurrentRuntime,
-    actor: CurrentActor,
+    actor: Annotated[Actor, allowed("fapiao:ListAuditEvents")],
     page: PageNumber = 1,
     page_size: PageSize = 50,
     entity_type: str | None = None,

@@ -1,0 +1,79 @@
+"""The transactional outbox: every state change publishes its event inside the change's own transaction,
+so an event exists exactly when its change committed. Workers deliver from here (webhooks), and events
+that TOP announces become TMC messages on the routed provider app's queue in the same transaction.
+
+Event types and payloads (``payload`` always carries what a receiver needs without calling back):
+
+| type | when | payload |
+|---|---|---|
+| ``title.submitted`` | a title is filed, resubmitted or a change is proposed | ``title`` |
+| ``title.reviewed`` | approved, rejected, withdrawn or invalidated | ``title``, ``action`` |
+| ``application.filed`` | a customer files an application | ``application`` |
+| ``application.status_changed`` | the provider moves it | ``application``, ``from_status``, ``to_status`` |
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fapiao.store.tables import Account, OutboxEvent, ProviderApp, TmcMessage, utcnow
+
+EVENT_TYPES = ("title.submitted", "title.reviewed", "application.filed", "application.status_changed")
+TMC_TOPIC_INVOICE_APPLY = "alibaba_invoice_InvoiceApply"
+TMC_RETENTION = timedelta(hours=24)
+
+
+def publish(
+    session: Session,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    account_id: int | None,
+    provider_app_id: int | None = None,
+) -> OutboxEvent:
+    assert event_type in EVENT_TYPES, event_type
+    event = OutboxEvent(
+        event_id=f"evt_{uuid.uuid4().hex}",
+        type=event_type,
+        account_id=account_id,
+        provider_app_id=provider_app_id,
+        payload=payload,
+    )
+    session.add(event)
+    if event_type == "application.filed" and provider_app_id is not None and account_id is not None:
+        _enqueue_invoice_apply(session, event, provider_app_id, account_id, payload["application"])
+    return event
+
+
+def _enqueue_invoice_apply(
+    session: Session, event: OutboxEvent, app_id: int, account_id: int, application: dict[str, Any]
+) -> None:
+    app_key = session.scalars(select(ProviderApp.app_key).where(ProviderApp.id == app_id)).one()
+    account = session.get_one(Account, account_id)
+    content = {
+        "apply_id": application["apply_id"],
+        "company_name": application["company_name"],
+        "payee_register_no": application["payee_register_no"],
+    }
+    now = utcnow()
+    session.add(
+        TmcMessage(
+            app_id=app_id,
+            group_name="default",
+            topic=TMC_TOPIC_INVOICE_APPLY,
+            content=json.dumps(content, ensure_ascii=False, separators=(",", ":")),
+            pub_time=now,
+            pub_app_key=app_key,
+            user_id=account.user_id,
+            user_nick=account.user_nick,
+            outbox_event_id=event.event_id,
+            visible_after=now,
+            expires_at=now + TMC_RETENTION,
+        )
+    )
