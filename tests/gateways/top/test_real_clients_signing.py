@@ -17,8 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
-import taobao_open  # type: ignore[import-untyped]
-from taobao_open.api.base import FileItem, RestApi, TopException  # type: ignore[import-untyped]
+import taobao_open
+from taobao_open.api.base import FileItem, RestApi, TopException
 from taobaopy.taobao import TaoBaoAPIClient, TaoBaoAPIError
 
 from fapiao.gateways.top import errors
