@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from fapiao.domain.policies import parse_policy
 from fapiao.services import audit
 from fapiao.services.context import Actor, ActorKind
 from fapiao.services.runtime import Runtime
+from fapiao.services.serialize import to_jsonable
 from fapiao.store.tables import AccessKey, Account, RamPolicy, RamUser
 
 _KEY_ID_ALPHABET = string.ascii_letters + string.digits
@@ -191,11 +193,19 @@ def resolve_access_key(rt: Runtime, key_id: str) -> Credential:
             raise Unauthenticated("the access key does not exist or is disabled", field="key_id")
         key, account = row
         if key.ram_user_id is None:
-            actor = Actor(ActorKind.ACCOUNT, str(account.user_id), account.id, key_id=key_id)
+            actor = Actor(ActorKind.ACCOUNT, str(account.user_id), account.id, key_id=key_id, user_id=account.user_id)
         else:
             ram = session.get_one(RamUser, key.ram_user_id)
             policies = tuple(parse_policy(p.document) for p in ram.policies)
-            actor = Actor(ActorKind.RAM_USER, f"{account.user_id}/{ram.name}", account.id, ram.id, key_id, policies)
+            actor = Actor(
+                ActorKind.RAM_USER,
+                f"{account.user_id}/{ram.name}",
+                account.id,
+                ram.id,
+                key_id,
+                policies,
+                account.user_id,
+            )
         return Credential(actor, rt.box.open(key.secret_sealed), account.user_id, account.user_nick)
 
 
@@ -295,9 +305,7 @@ def _load_ram_user(session: Session, account_id: int, name: str) -> RamUser:
 
 
 def _loads(document: str) -> dict[str, Any]:
-    import json
-
-    value = json.loads(document)
+    value = json.loads(document)  # parse_policy has validated it already
     assert isinstance(value, dict)
     return value
 
@@ -311,8 +319,6 @@ def _ram_view(row: RamUser, user_id: int) -> RamUserView:
 
 
 def _jsonable(view: object) -> dict[str, Any]:
-    from fapiao.services.serialize import to_jsonable
-
     value = to_jsonable(view)
     assert isinstance(value, dict)
     return value

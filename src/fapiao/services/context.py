@@ -25,6 +25,7 @@ class Actor:
     ram_user_id: int | None = None
     key_id: str | None = None
     policies: tuple[Policy, ...] = field(default=(), repr=False)
+    user_id: int | None = None  # the account's public UserId, for customers
 
     @property
     def label(self) -> str:
