@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fapiao import __version__
+from fapiao.gateways.aliyun.routes import route as aliyun_route
 from fapiao.gateways.rest import errors as rest_errors
 from fapiao.gateways.rest.routes import router as rest_router
 from fapiao.logging import configure_logging
@@ -40,6 +41,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
     rest_errors.install(app)
     app.include_router(rest_router)
+    app.router.routes.append(aliyun_route)  # / (Alibaba Cloud BssOpenApi RPC)
 
     @app.middleware("http")
     async def assign_request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

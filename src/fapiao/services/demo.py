@@ -24,6 +24,13 @@ DEMO_USER_ID = 34565465675
 DEMO_NICK = "testNick"
 DEMO_TITLE_ID = 239875502738
 DEMO_ROOT_KEY_ID = "LTAI5tFapiaoDemoRootKey1"
+# A RAM user of the demo account that may only read invoice titles (QueryInvoicingCustomerList).
+DEMO_RAM_USER = "invoice-reader"
+DEMO_RAM_KEY_ID = "LTAI5tFapiaoDemoRamKey01"
+DEMO_RAM_POLICY = {
+    "Version": "1",
+    "Statement": [{"Effect": "Allow", "Action": ["bss:QueryCustomerInvoiceInfo"], "Resource": "*"}],
+}
 
 # A minimal JPEG and an OLE2 (.doc) header: real enough to pass the upload checks.
 _JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
@@ -81,6 +88,7 @@ def seed(rt: Runtime, endpoint: str) -> dict[str, Any]:
     """Create whatever of the demo is missing and describe it."""
     account = _account(rt)
     secret = _root_secret(rt)
+    ram_secret = _ram_secret(rt)
     _documents(rt, account.id)
     title_id = _title(rt)
     address_id = _address(rt)
@@ -93,6 +101,7 @@ def seed(rt: Runtime, endpoint: str) -> dict[str, Any]:
             "user_id": DEMO_USER_ID,
             "title_id": title_id,
             "address_id": address_id,
+            "ram": {"access_key_id": DEMO_RAM_KEY_ID, "access_key_secret": ram_secret},
         },
     }
 
@@ -111,6 +120,18 @@ def _root_secret(rt: Runtime) -> str:
     if sealed is not None:
         return rt.box.open(sealed)
     return accounts.create_access_key(rt, SYSTEM, DEMO_USER_ID, key_id=DEMO_ROOT_KEY_ID).secret
+
+
+def _ram_secret(rt: Runtime) -> str:
+    with rt.db.transaction() as session:
+        sealed = session.scalars(select(AccessKey.secret_sealed).where(AccessKey.key_id == DEMO_RAM_KEY_ID)).first()
+    if sealed is not None:
+        return rt.box.open(sealed)
+    if not any(u.name == DEMO_RAM_USER for u in accounts.list_ram_users(rt, SYSTEM, DEMO_USER_ID)):
+        accounts.create_ram_user(rt, SYSTEM, DEMO_USER_ID, DEMO_RAM_USER, "Demo: reads invoice titles only")
+    accounts.attach_policy(rt, SYSTEM, DEMO_USER_ID, DEMO_RAM_USER, "read-invoice-titles", DEMO_RAM_POLICY)
+    key = accounts.create_access_key(rt, SYSTEM, DEMO_USER_ID, ram_user=DEMO_RAM_USER, key_id=DEMO_RAM_KEY_ID)
+    return key.secret
 
 
 def _documents(rt: Runtime, account_id: int) -> None:

@@ -13,6 +13,8 @@ from fapiao.gateways.aliyun import envelope, errors, signing
 from fapiao.gateways.aliyun.envelope import Rendered
 from fapiao.gateways.aliyun.request import RpcRequest, parse_request
 
+from .live import live  # noqa: F401  (the shared real server of the live_* modules)
+
 PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 SECRETS = {"testAKID": "testSecret"}
 

@@ -1,0 +1,85 @@
+"""The RPC request pipeline, in the order the real gateway checks (reference aliyun-rpc.md §4):
+
+route (``InvalidVersion`` / ``InvalidAction.NotFound``) → common parameters (``MissingParameter``) →
+timestamp → access key → signature → nonce (recorded only once the signature holds, so strangers cannot
+burn nonces) → RAM permission → API parameters → the operation.
+
+Framework-free: ``handle`` takes the raw request and returns a complete ``Rendered`` answer, so it is the one
+place where every failure, unexpected ones included, becomes the protocol's error envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import structlog
+
+from fapiao.domain.errors import DomainError, Unauthenticated
+from fapiao.gateways.aliyun import errors, faults, signing
+from fapiao.gateways.aliyun.catalog import Call, Operation
+from fapiao.gateways.aliyun.envelope import Format, Rendered, new_request_id, render_error, render_success
+from fapiao.gateways.aliyun.headers import HeaderInput
+from fapiao.gateways.aliyun.operations import CATALOG
+from fapiao.gateways.aliyun.request import RpcRequest, parse_request
+from fapiao.services import nonces
+from fapiao.services.accounts import Credential, resolve_access_key
+from fapiao.services.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+SUCCESS_2017 = {"Code": "Success", "Message": "Successful!", "Success": True}
+# A timestamp up to 15 minutes ahead stays acceptable for 30 minutes, so its nonce must be kept that long.
+NONCE_WINDOW = 2 * signing.CLOCK_SKEW
+
+
+def handle(
+    rt: Runtime,
+    method: str,
+    query_string: bytes | str,
+    headers: HeaderInput,
+    body: bytes = b"",
+    *,
+    now: datetime | None = None,
+) -> Rendered:
+    """Answer one RPC request; never raises."""
+    request_id = new_request_id()
+    fmt = Format.JSON
+    op: Operation | None = None
+    try:
+        req = parse_request(method, query_string, headers, body)
+        fmt = req.format
+        op = CATALOG.resolve(*req.route())
+        credential = authenticate(rt, req, now or datetime.now(UTC))
+        faults.authorise(op, credential)
+        args = op.parse_args(req.params)
+        data = op.handler(Call(rt, credential, request_id), args)
+        document: Mapping[str, object] = {**SUCCESS_2017, "Data": data} if op.envelope else data
+        return render_success(document, action=op.action, request_id=request_id, fmt=fmt)
+    except errors.RpcError as error:
+        return render_error(error, request_id=request_id, fmt=fmt)
+    except DomainError as error:
+        if op is None:  # pragma: no cover - domain errors only come from operations
+            raise
+        return render_error(faults.from_domain(error, op), request_id=request_id, fmt=fmt)
+    except Exception:
+        log.exception("aliyun.internal_error", request_id=request_id, action=op.action if op else None)
+        return render_error(errors.internal_error(), request_id=request_id, fmt=fmt)
+
+
+def authenticate(rt: Runtime, req: RpcRequest, now: datetime) -> Credential:
+    """The key's credential once timestamp, key, signature and nonce all check out."""
+    creds = signing.credentials(req)
+    signing.check_clock_skew(signing.parse_timestamp(creds.timestamp), now)
+    try:
+        credential = resolve_access_key(rt, creds.access_key_id)
+    except Unauthenticated:
+        raise errors.access_key_not_found() from None
+    verdict = signing.verify(req, credential.secret)
+    if not verdict.ok:
+        raise errors.signature_does_not_match(verdict.string_to_sign)
+    if creds.security_token is not None:
+        raise errors.security_token_malformed()  # Fapiao issues no STS tokens, so none can be valid
+    if not nonces.claim(rt, creds.access_key_id, creds.nonce, now.replace(tzinfo=None), NONCE_WINDOW):
+        raise errors.signature_nonce_used()
+    return credential
