@@ -13,7 +13,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from fapiao import __version__
 from fapiao.gateways.aliyun.routes import route as aliyun_route
 from fapiao.gateways.rest import errors as rest_errors
+from fapiao.gateways.rest.applications import router as applications_router
 from fapiao.gateways.rest.routes import router as rest_router
+from fapiao.gateways.top.routes import route as top_route
 from fapiao.logging import configure_logging
 from fapiao.services.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
@@ -41,6 +43,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
     rest_errors.install(app)
     app.include_router(rest_router)
+    app.include_router(applications_router)
+    app.router.routes.append(top_route)  # /router/rest (TOP)
     app.router.routes.append(aliyun_route)  # / (Alibaba Cloud BssOpenApi RPC)
 
     @app.middleware("http")

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     max_document_bytes: int = 5 * 1024 * 1024
     log_level: str = "INFO"
     signature_skew_seconds: int = 900
+    # TOP gateway (/router/rest) and its TMC queue.
+    operator_token: str | None = Field(default=None, repr=False)  # bearer token of /api/v1/admin; unset: disabled
+    top_timestamp_skew_seconds: int = 600  # TOP tolerates 10 minutes
+    tmc_visibility_seconds: int = 300  # a consumed, unconfirmed TMC message comes back after this lease
 
     @cached_property
     def resolved_database_url(self) -> str:

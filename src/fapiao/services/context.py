@@ -15,6 +15,7 @@ class ActorKind(enum.StrEnum):
     SYSTEM = "system"  # the platform itself (demo seeding, workers)
     ACCOUNT = "account"  # an account's root access key
     RAM_USER = "ram_user"  # a RAM user of an account, limited by its policies
+    PROVIDER = "provider"  # an invoice service provider app, calling /router/rest
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from fapiao.domain.clock import china_to_utc_naive
 from fapiao.domain.items import BizType
 from fapiao.domain.tax_ids import HolderKind
 from fapiao.domain.titles import CustomerType, InvoiceKind, TaxpayerType, TitleData
-from fapiao.services import accounts, addresses, documents, items, titles
+from fapiao.services import accounts, addresses, demo_top, documents, items, titles
 from fapiao.services.context import SYSTEM
 from fapiao.services.documents import DocumentKind
 from fapiao.services.runtime import Runtime
@@ -93,6 +93,7 @@ def seed(rt: Runtime, endpoint: str) -> dict[str, Any]:
     title_id = _title(rt)
     address_id = _address(rt)
     _items(rt, account.id)
+    top = demo_top.seed(rt, DEMO_USER_ID)
     return {
         "endpoint": endpoint,
         "aliyun": {
@@ -103,6 +104,7 @@ def seed(rt: Runtime, endpoint: str) -> dict[str, Any]:
             "address_id": address_id,
             "ram": {"access_key_id": DEMO_RAM_KEY_ID, "access_key_secret": ram_secret},
         },
+        "top": top,
     }
 
 

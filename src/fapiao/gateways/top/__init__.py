@@ -1,4 +1,6 @@
-"""The Taobao Open Platform (TOP) ``/router/rest`` wire layer: parsing, signatures, checks and envelopes.
+"""The Taobao Open Platform (TOP) ``/router/rest`` gateway.
 
-Pure functions only; routes and storage plug in through the lookups of ``checks.check_common``.
+The wire layer (``request``, ``checks``, ``signing``, ``timestamps``, ``errors``, ``envelope``, ``params``) is
+pure; ``mapping`` renders domain views in TOP's layout, ``catalog`` declares the methods and calls the
+services, and ``routes`` is the Starlette endpoint that runs the pipeline.
 """

@@ -1,0 +1,128 @@
+"""``/router/rest``: a raw Starlette route (no FastAPI dependency injection on this hot path).
+
+Pipeline: parse (query + body merged) → ``check_common`` (method, app key, signature, timestamp, version,
+format, session) → the catalog's parameter checks (40/41) → the handler → the envelope. Every outcome is
+HTTP 200 with a ``request_id``; an unexpected failure is logged and answered as code 10, never as a 500
+(taobaopy would retry a 5xx). Sessions, signatures and secrets never reach the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+import structlog
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fapiao.domain.errors import DomainError, Unauthenticated
+from fapiao.gateways.top import errors
+from fapiao.gateways.top.catalog import CATALOG, SESSION_RULES, Call, business_error_for
+from fapiao.gateways.top.checks import check_common
+from fapiao.gateways.top.envelope import (
+    Format,
+    Rendered,
+    new_request_id,
+    render_error,
+    render_success,
+    requested_format,
+)
+from fapiao.gateways.top.errors import Code, TopError, platform_error
+from fapiao.gateways.top.params import parse_params
+from fapiao.gateways.top.request import parse_request
+from fapiao.services import providers
+from fapiao.services.providers import AppCredential, MerchantSession
+from fapiao.services.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+
+async def router_rest(request: Request) -> Response:
+    body = await request.body() if request.method == "POST" else b""
+    rendered = await run_in_threadpool(
+        handle,
+        request.app.state.runtime,
+        request.method,
+        request.scope.get("query_string", b""),
+        request.headers.get("content-type"),
+        body,
+    )
+    return Response(rendered.body, status_code=200, media_type=rendered.media_type)
+
+
+# GET and POST are served; the other verbs reach the handler too, so they get TOP's error 9, not a bare 405.
+route = Route("/router/rest", router_rest, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+
+
+def handle(rt: Runtime, http_method: str, query: bytes, content_type: str | None, body: bytes) -> Rendered:
+    """Answer one request; never raises."""
+    request_id = new_request_id()
+    fmt = _query_format(query)
+    method = app_key = None
+    try:
+        params = parse_request(http_method, query, content_type, body).params
+        fmt = requested_format(params)
+        method, app_key = params.get("method"), params.get("app_key")
+        return _dispatch(rt, params, request_id)
+    except TopError as error:
+        log.info(
+            "top.refused",
+            request_id=request_id,
+            method=method,
+            app_key=app_key,
+            code=error.code,
+            sub_code=error.sub_code,
+        )
+        return render_error(error, fmt=fmt, request_id=request_id)
+    except Exception:
+        log.exception("top.failed", request_id=request_id, method=method, app_key=app_key)
+        failure = platform_error(Code.SERVICE_CURRENTLY_UNAVAILABLE, sub_msg=f"the error is logged as {request_id}")
+        return render_error(failure, fmt=fmt, request_id=request_id)
+
+
+def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str) -> Rendered:
+    resolved: dict[str, AppCredential] = {}
+
+    def app_secret(app_key: str) -> str | None:
+        credential = providers.resolve_app(rt, app_key)
+        if credential is None:
+            return None
+        resolved["app"] = credential
+        return credential.secret
+
+    def merchant(_app_key: str, session: str) -> MerchantSession | None:
+        try:
+            return providers.resolve_session(rt, resolved["app"].app_id, session)
+        except Unauthenticated as exc:
+            if exc.code == "SessionExpired":
+                raise errors.session_expired() from None
+            return None
+
+    checked = check_common(
+        params,
+        datetime.now(UTC),
+        app_secret,
+        merchant,
+        SESSION_RULES,
+        max_skew=timedelta(seconds=rt.settings.top_timestamp_skew_seconds),
+    )
+    api = CATALOG[checked.method]
+    args = parse_params(api.params, checked.api_params)
+    session_info = checked.session_info
+    assert session_info is None or isinstance(session_info, MerchantSession)
+    try:
+        fields = api.handler(Call(rt, resolved["app"], session_info, args))
+    except DomainError as exc:
+        raise business_error_for(exc) from None
+    if set(fields) != set(api.returns):  # a handler broke its declared shape: a bug, answered as code 10
+        raise RuntimeError(f"{api.name} returned {sorted(fields)}, declared {sorted(api.returns)}")
+    return render_success(checked.method, fields, fmt=checked.format, simplify=checked.simplify, request_id=request_id)
+
+
+def _query_format(query: bytes) -> Format:
+    """The format to answer in when the request cannot be parsed at all (its query may still name one)."""
+    values = parse_qs(query.decode("latin-1")).get("format", [])
+    return Format.JSON if values and values[-1].lower() == Format.JSON else Format.XML
