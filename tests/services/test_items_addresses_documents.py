@@ -39,6 +39,9 @@ def test_item_filters_totals_and_sorting(runtime: Runtime) -> None:
     )
     with pytest.raises(ValidationFailed):
         items.list_items(runtime, OPERATOR, PageRequest(), filters=ItemFilter(bill_cycle="2026/09"))
+    several = ItemFilter(bill_cycles=("2026-09", "2026-10"), types=(1, 3), out_biz_ids=("ORDER-2", "nope"))
+    assert [i.id for i in items.list_items(runtime, OPERATOR, PageRequest(), filters=several).items] == [b.id]
+    assert items.list_items(runtime, OPERATOR, PageRequest(), filters=ItemFilter(statuses=(9,))).total == 0
 
 
 def test_address_delivery_line_and_soft_delete(runtime: Runtime) -> None:

@@ -89,6 +89,10 @@ class ItemFilter:
     biz_time_to: datetime | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    bill_cycles: tuple[str, ...] = ()  # any of these cycles (ListInvoiceCandidate takes several)
+    out_biz_ids: tuple[str, ...] = ()
+    statuses: tuple[int, ...] = ()
+    types: tuple[int, ...] = ()
     sort: ItemSort = ItemSort.ID_DESC
 
 
@@ -216,6 +220,14 @@ def _filtered(
         query = query.where(item.invoiced_fen > 0)
     if f.bill_cycle:
         query = query.where(item.bill_cycle == _check_cycle(f.bill_cycle))
+    if f.bill_cycles:
+        query = query.where(item.bill_cycle.in_([_check_cycle(c) for c in f.bill_cycles]))
+    if f.out_biz_ids:
+        query = query.where(item.out_biz_id.in_(f.out_biz_ids))
+    if f.statuses:
+        query = query.where(item.status.in_(f.statuses))
+    if f.types:
+        query = query.where(item.type.in_(f.types))
     if f.biz_types:
         query = query.where(item.biz_type.in_(f.biz_types))
     if f.out_biz_id:

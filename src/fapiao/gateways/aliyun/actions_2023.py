@@ -7,8 +7,6 @@ as the model describes; malformed parameters are still gateway errors (4xx).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fapiao.domain.clock import format_china
 from fapiao.domain.errors import Conflict, DomainError
 from fapiao.domain.money import fen_to_yuan_str
@@ -17,8 +15,8 @@ from fapiao.gateways.aliyun import errors, mapping
 from fapiao.gateways.aliyun.catalog import Args, Call, Kind, Operation, Param
 from fapiao.gateways.aliyun.shared import all_pages, check_ec_accounts
 from fapiao.services import applications, items, titles
-from fapiao.services.items import ItemFilter, ItemPage, ItemView
-from fapiao.services.pagination import MAX_PAGE_SIZE, Page, PageRequest
+from fapiao.services.items import ItemFilter, ItemView
+from fapiao.services.pagination import MAX_PAGE_SIZE, PageRequest
 from fapiao.services.titles import TitleFilter, TitleView
 
 VERSION = "2023-09-30"
@@ -84,36 +82,18 @@ def _cycle(value: int) -> str:
 def list_invoice_candidate(call: Call, args: Args) -> dict[str, object]:
     credential = call.credential
     check_ec_accounts(args.objects("EcIdAccountIds"), credential.user_id)
-    cycles = [_cycle(c) for c in args.integers("BillingCycles")]
-    business_ids = args.strings("BusinessIds")
-    statuses, types = set(args.integers("Status")), set(args.integers("Types"))
-    base = ItemFilter(
-        bill_cycle=cycles[0] if len(cycles) == 1 else None,
-        out_biz_id=business_ids[0] if len(business_ids) == 1 else None,
+    filters = ItemFilter(
+        bill_cycles=tuple(_cycle(c) for c in args.integers("BillingCycles")),
+        out_biz_ids=tuple(args.strings("BusinessIds")),
+        statuses=tuple(args.integers("Status")),
+        types=tuple(args.integers("Types")),
         biz_types=tuple(args.strings("InvoiceIssuers")),
         biz_time_from=args.time("StartTime"),
         biz_time_to=args.time("EndTime"),
     )
     number, size = args.integer("CurrentPage", 1) or 1, args.integer("PageSize", 20) or 20
-
-    def fetch(page: PageRequest) -> ItemPage:
-        return items.list_items(call.rt, credential.actor, page, filters=base)
-
-    if len(cycles) <= 1 and len(business_ids) <= 1 and not statuses and not types:
-        result = fetch(PageRequest(number, size))
-        found, total = result.items, result.total
-    else:
-        # The item service filters on one cycle / one business id; several (and Status/Types) are matched here.
-        def keep(v: ItemView) -> bool:
-            return (
-                (not cycles or v.bill_cycle in cycles)
-                and (not business_ids or v.out_biz_id in business_ids)
-                and (not statuses or v.status in statuses)
-                and (not types or v.type in types)
-            )
-
-        matching = [v for v in _every_item(fetch) if keep(v)]
-        found, total = matching[(number - 1) * size : number * size], len(matching)
+    result = items.list_items(call.rt, credential.actor, PageRequest(number, size), filters=filters)
+    found, total = result.items, result.total
     return {
         "Metadata": {},
         "CurrentPage": number,
@@ -121,14 +101,6 @@ def list_invoice_candidate(call: Call, args: Args) -> dict[str, object]:
         "TotalCount": total,
         "Data": [candidate_record(v) for v in found],
     }
-
-
-def _every_item(fetch: Callable[[PageRequest], ItemPage]) -> list[ItemView]:
-    return all_pages(lambda page: _as_page(fetch(page)))
-
-
-def _as_page(result: ItemPage) -> Page[ItemView]:
-    return Page(result.items, result.page, result.page_size, result.total)
 
 
 def create_invoice(call: Call, args: Args) -> dict[str, object]:
