@@ -15,8 +15,10 @@ from fapiao.gateways.aliyun.routes import route as aliyun_route
 from fapiao.gateways.rest import errors as rest_errors
 from fapiao.gateways.rest.applications import router as applications_router
 from fapiao.gateways.rest.routes import router as rest_router
+from fapiao.gateways.rest.webhooks import router as webhooks_router
 from fapiao.gateways.top.routes import route as top_route
 from fapiao.logging import configure_logging
+from fapiao.notify.embedded import lifespan as embedded_worker
 from fapiao.services.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 
@@ -39,11 +41,13 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=embedded_worker,  # the webhook worker of `fapiao serve` in the embedded mode
     )
     app.state.runtime = runtime
     rest_errors.install(app)
     app.include_router(rest_router)
     app.include_router(applications_router)
+    app.include_router(webhooks_router)
     app.router.routes.append(top_route)  # /router/rest (TOP)
     app.router.routes.append(aliyun_route)  # / (Alibaba Cloud BssOpenApi RPC)
 

@@ -11,9 +11,10 @@ import enum
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Profile(enum.StrEnum):
@@ -21,6 +22,11 @@ class Profile(enum.StrEnum):
 
     SANDBOX = "sandbox"
     PRODUCTION = "production"
+
+
+# Seconds to wait before each retry of a failed webhook delivery: 1 m, 5 m, 30 m, 1 h, 3 h, 6 h, 12 h, so
+# eight attempts spread over about 23 hours (Stripe retries for days; Kill Bill's 15 m … 1 d is the model).
+DEFAULT_WEBHOOK_SCHEDULE = (60.0, 300.0, 1800.0, 3600.0, 10800.0, 21600.0, 43200.0)
 
 
 def _default_data_dir() -> Path:
@@ -43,6 +49,43 @@ class Settings(BaseSettings):
     operator_token: str | None = Field(default=None, repr=False)  # bearer token of /api/v1/admin; unset: disabled
     top_timestamp_skew_seconds: int = 600  # TOP tolerates 10 minutes
     tmc_visibility_seconds: int = 300  # a consumed, unconfirmed TMC message comes back after this lease
+    # Webhooks (docs/webhooks.md). The schedule is a comma-separated or JSON list of seconds in the environment.
+    webhook_schedule: Annotated[tuple[float, ...], NoDecode] = DEFAULT_WEBHOOK_SCHEDULE
+    webhook_jitter: float = Field(default=0.1, ge=0, le=1)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_claim_seconds: float = Field(default=60.0, gt=0)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_response_bytes: int = Field(default=4096, ge=0)
+    webhook_allow_private: bool | None = None
+    run_worker: bool = False  # set by `fapiao serve` for its in-process webhook worker
+
+    @field_validator("webhook_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in value.strip().strip("[]").split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_schedule")
+    @classmethod
+    def _check_schedule(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(delay < 0 for delay in value):
+            raise ValueError("webhook retry delays must not be negative")
+        return value
+
+    @model_validator(mode="after")
+    def _claim_outlasts_attempt(self) -> Settings:
+        # A claim must outlive the attempt it covers, or a second worker could start the same delivery.
+        if self.webhook_claim_seconds < 2 * self.webhook_timeout_seconds:
+            raise ValueError("webhook_claim_seconds must be at least twice webhook_timeout_seconds")
+        return self
+
+    @property
+    def webhook_private_targets(self) -> bool:
+        """Whether webhooks may target private, loopback and link-local addresses (default: sandbox only)."""
+        if self.webhook_allow_private is not None:
+            return self.webhook_allow_private
+        return self.profile is Profile.SANDBOX
 
     @cached_property
     def resolved_database_url(self) -> str:

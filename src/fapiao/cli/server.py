@@ -55,7 +55,12 @@ def demo(host: str, port: int) -> Any:
 @click.option("--workers", default=1, show_default=True, help="Worker processes (PostgreSQL for more than one).")
 @click.option("--demo", "with_demo", is_flag=True, help="Migrate and seed the demo data first, and print it.")
 @click.option("--no-migrate", is_flag=True, help="Do not apply migrations at start.")
-def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool) -> None:
+@click.option(
+    "--webhook-worker/--no-webhook-worker",
+    default=None,
+    help="Deliver webhooks in-process (default: on with SQLite; run `fapiao worker` beside PostgreSQL).",
+)
+def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool, webhook_worker: bool | None) -> None:
     """Serve the APIs over HTTP."""
     import uvicorn
 
@@ -70,6 +75,8 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool)
     # Worker processes build their own runtime from the environment.
     os.environ["FAPIAO_DATABASE_URL"] = rt.settings.resolved_database_url
     os.environ["FAPIAO_DATA_DIR"] = str(rt.settings.data_dir)
+    in_process = rt.settings.is_sqlite if webhook_worker is None else webhook_worker
+    os.environ["FAPIAO_RUN_WORKER"] = "1" if in_process else "0"
     uvicorn.run(
         "fapiao.app:create_app",
         factory=True,

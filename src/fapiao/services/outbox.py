@@ -10,6 +10,8 @@ Event types and payloads (``payload`` always carries what a receiver needs witho
 | ``title.reviewed`` | approved, rejected, withdrawn or invalidated | ``title``, ``action`` |
 | ``application.filed`` | a customer files an application | ``application`` |
 | ``application.status_changed`` | the provider moves it | ``application``, ``from_status``, ``to_status`` |
+
+The payloads field by field, and how webhooks carry them: docs/webhooks.md.
 """
 
 from __future__ import annotations

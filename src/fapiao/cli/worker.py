@@ -1,0 +1,39 @@
+"""``fapiao worker``: deliver webhooks from the outbox."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+import click
+
+from fapiao.cli.base import cli, output, runtime
+
+
+@cli.command("worker")
+@click.option("--once", is_flag=True, help="Dispatch new events, attempt every delivery due now once, and exit.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64), help="Sender threads.")
+@click.option("--interval", type=click.FloatRange(min=0.01), help="Seconds between polls when idle.")
+@click.option("--metrics-port", type=int, help="Serve Prometheus metrics on this port (/metrics).")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address of the metrics server.")
+@output()
+def worker(once: bool, concurrency: int, interval: float | None, metrics_port: int | None, metrics_host: str) -> Any:
+    """Deliver webhooks. Run several on PostgreSQL; on SQLite one is enough (`fapiao serve` runs one
+    in-process). Stops after its attempts in flight on SIGTERM or Ctrl-C."""
+    from fapiao.notify.worker import Worker
+
+    rt = runtime()
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
+    work = Worker(rt, concurrency=concurrency)
+    if once:
+        return work.run_once()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"webhook worker {work.name} started", err=True)
+    work.run(stop, interval)
+    return {"worker": work.name, "stopped": True}
