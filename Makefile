@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint types unit
+.PHONY: install run test lint types unit bench
 
 $(BIN)/fapiao: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ run: install
 	$(BIN)/fapiao serve --demo
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 types: install
 	$(BIN)/mypy
@@ -27,6 +27,11 @@ types: install
 test: lint types
 	$(BIN)/pytest
 
+# Speed, scale and footprint against baselines measured in the same run (see bench/README.md).
+# Options through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--quick"`; needs wrk (apt-get install -y wrk).
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lock:
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 -o requirements.lock
