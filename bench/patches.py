@@ -3,7 +3,9 @@ effect can be measured with the same harness before anyone edits the code (``--p
 only: uvicorn's spawned workers would re-import the unpatched modules).
 
 Each patch keeps the observable behaviour (same answers, same checks); it changes only how the work is done.
-They are measurements for the owners of the code, not fixes: see "Findings" in bench/README.md.
+They are measurements for the owners of the code, not fixes: see "Findings" in bench/README.md. Patches that
+were adopted into the code (one SQLite connection per process, the Core nonce claim, pagination without a
+needless count) have been removed from here; what is left was measured and deliberately not adopted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 ENV = "FAPIAO_BENCH_PATCHES"
@@ -29,35 +30,6 @@ def revert(undo: Undo) -> None:
     while undo:
         owner, name, value = undo.pop()
         setattr(owner, name, value)
-
-
-def sqlite_one_connection(undo: Undo) -> None:
-    """SQLite: one pooled connection per process, so request threads queue fairly on the pool instead of
-    sleeping in SQLite's busy handler (1, 2, 5 … 100 ms back-off) while another thread holds the write lock
-    that ``BEGIN IMMEDIATE`` takes for every transaction, reads included."""
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.engine import make_url
-
-    from fapiao.store import db
-
-    original = db.make_engine
-
-    def make_engine(url: str) -> Any:
-        url = db.normalise_url(url)
-        if make_url(url).get_backend_name() != "sqlite":
-            return original(url)
-        engine = create_engine(
-            url,
-            connect_args={"timeout": 30, "check_same_thread": False},
-            pool_size=1,
-            max_overflow=0,
-            pool_timeout=30,
-        )
-        event.listen(engine, "connect", db._sqlite_pragmas)
-        event.listen(engine, "begin", db._sqlite_begin_immediate)
-        return engine
-
-    _swap(db, "make_engine", make_engine, undo)
 
 
 def _ttl_cache(function: Callable[..., Any], seconds: float) -> Callable[..., Any]:
@@ -89,67 +61,8 @@ def cache_credentials(undo: Undo, seconds: float = 5.0) -> None:
     _swap(providers, "resolve_session", _ttl_cache(providers.resolve_session, seconds), undo)
 
 
-def nonce_core(undo: Undo) -> None:
-    """The nonce claim as one precompiled Core statement on a plain connection (no ORM session, no statement
-    built per request); the same ``INSERT … ON CONFLICT DO UPDATE … WHERE expired RETURNING``."""
-    from sqlalchemy import bindparam
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from fapiao.services import nonces
-    from fapiao.store.tables import UsedNonce
-
-    statements: dict[str, Any] = {}
-
-    def statement(dialect: str) -> Any:
-        if dialect not in statements:
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statements[dialect] = (
-                insert(UsedNonce)
-                .values(nonce=bindparam("key"), expires_at=bindparam("expires"))
-                .on_conflict_do_update(
-                    index_elements=[UsedNonce.nonce],
-                    set_={"expires_at": bindparam("expires")},
-                    where=UsedNonce.expires_at < bindparam("now"),
-                )
-                .returning(UsedNonce.nonce)
-            )
-        return statements[dialect]
-
-    def claim(rt: Any, access_key_id: str, nonce: str, now: datetime, window: timedelta = nonces.WINDOW) -> bool:
-        params = {"key": nonces.store_key(access_key_id, nonce), "expires": now + window, "now": now}
-        with rt.db.engine.begin() as conn:
-            claimed = conn.execute(statement(rt.db.dialect), params).first() is not None
-        nonces._purge_now_and_then(rt, now)
-        return claimed
-
-    _swap(nonces, "claim", claim, undo)
-
-
-def skip_count(undo: Undo) -> None:
-    """Pagination without the ``COUNT(*)`` query when the first page is not full (the total is its length)."""
-    from sqlalchemy import func, select
-
-    from fapiao.services import pagination, titles
-
-    def paginate(
-        session: Any, query: Any, order_column: Any, request: Any, to_view: Any, *, descending: bool = False
-    ) -> Any:
-        ordered = query.order_by(order_column.desc() if descending else order_column)
-        rows = list(session.execute(ordered.limit(request.page_size).offset((request.page - 1) * request.page_size)))
-        if request.page == 1 and len(rows) < request.page_size:
-            total = len(rows)
-        else:
-            total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        return pagination.Page([to_view(*row) for row in rows], request.page, request.page_size, total)
-
-    _swap(titles, "paginate", paginate, undo)
-
-
 PATCHES: dict[str, Callable[[Undo], None]] = {
-    "sqlite-one-connection": sqlite_one_connection,
     "cache-credentials": cache_credentials,
-    "nonce-core": nonce_core,
-    "skip-count": skip_count,
 }
 
 

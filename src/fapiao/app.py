@@ -4,11 +4,11 @@ gateways mounted by their own modules."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fapiao import __version__
 from fapiao.gateways.aliyun.routes import route as aliyun_route
@@ -51,12 +51,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.router.routes.append(top_route)  # /router/rest (TOP)
     app.router.routes.append(aliyun_route)  # / (Alibaba Cloud BssOpenApi RPC)
 
-    @app.middleware("http")
-    async def assign_request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = str(uuid.uuid4())
-        response = await call_next(request)
-        response.headers.setdefault("X-Request-Id", request.state.request_id)
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -71,6 +66,35 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+class RequestIdMiddleware:
+    """Give every request an id (``request.state.request_id``, echoed as ``X-Request-Id``).
+
+    Plain ASGI rather than ``@app.middleware("http")``: that form runs the rest of the app in a second task
+    with memory streams, which cost a third of a millisecond on every gateway request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    headers.append(header)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def _docs_page() -> str:

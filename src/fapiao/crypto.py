@@ -21,17 +21,29 @@ _KEY_FILE = "secret.key"
 
 
 class SecretBox:
+    _CACHE_SIZE = 4096
+
     def __init__(self, key: str | bytes) -> None:
         self._fernet = Fernet(key)
+        # Signed requests decrypt their key's secret every time; a token always decrypts to the same text,
+        # so remembering recent ones cannot go stale (a rotated secret is a new token).
+        self._opened: dict[str, str] = {}
 
     def seal(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
     def open(self, token: str) -> str:
+        plaintext = self._opened.get(token)
+        if plaintext is not None:
+            return plaintext
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            plaintext = self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:  # wrong key: configuration error, never the caller's fault
             raise RuntimeError("stored secret cannot be decrypted: FAPIAO_SECRET_KEY changed?") from exc
+        if len(self._opened) >= self._CACHE_SIZE:
+            self._opened.clear()
+        self._opened[token] = plaintext
+        return plaintext
 
 
 def load_secret_box(settings: Settings) -> SecretBox:

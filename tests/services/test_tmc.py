@@ -11,15 +11,24 @@ import pytest
 from fapiao.domain.errors import ValidationFailed
 from fapiao.services import outbox, tmc
 from fapiao.services.runtime import Runtime
-from fapiao.store.tables import utcnow
+from fapiao.store.tables import Account, ProviderApp, utcnow
 from tests import factories
 
 
 def publish(rt: Runtime, app_id: int, account_id: int, count: int) -> None:
     """Announce ``count`` applications exactly as filing does (the outbox writes the TMC rows)."""
     with rt.db.transaction() as session:
+        app_key = session.get_one(ProviderApp, app_id).app_key
+        account = session.get_one(Account, account_id)
         for n in range(count):
-            application = {"apply_id": f"A{n}", "company_name": "示例", "payee_register_no": "91350100M000100Y43"}
+            application = {
+                "apply_id": f"A{n}",
+                "company_name": "示例",
+                "payee_register_no": "91350100M000100Y43",
+                "app_key": app_key,
+                "user_id": account.user_id,
+                "user_nick": account.user_nick,
+            }
             outbox.publish(
                 session,
                 "application.filed",

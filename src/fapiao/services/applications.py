@@ -188,6 +188,7 @@ def file_application(rt: Runtime, actor: Actor, user_id: int, request: FilingReq
         app = routed_app(session, account.id)
         snapshot = _title_snapshot(title)
         row = Application(
+            history=[],
             apply_id=f"pending-{request_hash[:16]}-{account.id}",
             account_id=account.id,
             provider_app_id=app.id,
@@ -242,6 +243,7 @@ def import_application(rt: Runtime, actor: Actor, record: ImportedApplication) -
             raise Conflict(f"application {record.apply_id} exists", field="apply_id")
         app = routed_app(session, account.id)
         row = Application(
+            history=[],
             apply_id=record.apply_id,
             account_id=account.id,
             provider_app_id=app.id,
@@ -368,13 +370,17 @@ def get_for_provider(
 ) -> ApplicationView:
     """What a provider app may read: only applications routed to it (and the session's merchant's)."""
     with rt.db.transaction() as session:
-        query = _with_children().where(Application.apply_id == apply_id, Application.provider_app_id == app_id)
+        query = (
+            select(Application)
+            .options(selectinload(Application.lines))
+            .where(Application.apply_id == apply_id, Application.provider_app_id == app_id)
+        )
         if merchant_account_id is not None:
             query = query.where(Application.account_id == merchant_account_id)
         row = session.scalars(query).first()
         if row is None:
             raise NotFound(f"application {apply_id} does not exist", field="apply_id")
-        return _view(session, row)
+        return _view(session, row, with_history=False)  # the provider's wire view has no history
 
 
 def list_applications(
@@ -486,9 +492,10 @@ def _event_payload(view: ApplicationView) -> dict[str, Any]:
     return data
 
 
-def _view(session: Session, row: Application) -> ApplicationView:
+def _view(session: Session, row: Application, *, with_history: bool = True) -> ApplicationView:
     account = session.get_one(Account, row.account_id)
     app_key = session.scalars(select(ProviderApp.app_key).where(ProviderApp.id == row.provider_app_id)).one()
+    history = row.history if with_history else []
     return ApplicationView(
         id=row.id,
         apply_id=row.apply_id,
@@ -532,7 +539,7 @@ def _view(session: Session, row: Application) -> ApplicationView:
                 ApplicationStatus(e.to_status),
                 e.details,
             )
-            for e in row.history
+            for e in history
         ],
         created_at=row.created_at,
         updated_at=row.updated_at,

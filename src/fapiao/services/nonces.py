@@ -9,13 +9,15 @@ path stays a single statement.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.expression import Executable
 
 from fapiao.services.runtime import Runtime
 from fapiao.store.tables import UsedNonce
@@ -42,23 +44,27 @@ def claim(rt: Runtime, access_key_id: str, nonce: str, now: datetime, window: ti
     ``now`` is naive UTC, like every stored time. Another process inserting the same nonce at the same
     moment makes exactly one of the two claims succeed.
     """
-    key = store_key(access_key_id, nonce)
-    expires_at = now + window
-    insert = postgresql.insert if rt.db.dialect == "postgresql" else sqlite.insert
-    statement = (
+    parameters = {"nonce": store_key(access_key_id, nonce), "expires_at": now + window, "now": now}
+    # Core on a plain connection, with the statement built once per dialect: this runs on every signed request.
+    with rt.db.engine.begin() as connection:
+        claimed = connection.execute(_claim_statement(rt.db.dialect), parameters).first() is not None
+    _purge_now_and_then(rt, now)
+    return claimed
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
         insert(UsedNonce)
-        .values(nonce=key, expires_at=expires_at)
+        .values(nonce=bindparam("nonce"), expires_at=bindparam("expires_at"))
         .on_conflict_do_update(
             index_elements=[UsedNonce.nonce],
-            set_={"expires_at": expires_at},
-            where=UsedNonce.expires_at < now,
+            set_={"expires_at": bindparam("expires_at")},
+            where=UsedNonce.expires_at < bindparam("now"),
         )
         .returning(UsedNonce.nonce)
     )
-    with rt.db.transaction() as session:
-        claimed = session.execute(statement).first() is not None
-    _purge_now_and_then(rt, now)
-    return claimed
 
 
 def purge(rt: Runtime, now: datetime) -> int:

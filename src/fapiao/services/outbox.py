@@ -21,10 +21,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fapiao.store.tables import Account, OutboxEvent, ProviderApp, TmcMessage, utcnow
+from fapiao.store.tables import OutboxEvent, TmcMessage, utcnow
 
 EVENT_TYPES = ("title.submitted", "title.reviewed", "application.filed", "application.status_changed")
 TMC_TOPIC_INVOICE_APPLY = "alibaba_invoice_InvoiceApply"
@@ -56,8 +55,7 @@ def publish(
 def _enqueue_invoice_apply(
     session: Session, event: OutboxEvent, app_id: int, account_id: int, application: dict[str, Any]
 ) -> None:
-    app_key = session.scalars(select(ProviderApp.app_key).where(ProviderApp.id == app_id)).one()
-    account = session.get_one(Account, account_id)
+    # The application's own payload names its app and account: no lookups inside the filing transaction.
     content = {
         "apply_id": application["apply_id"],
         "company_name": application["company_name"],
@@ -71,9 +69,9 @@ def _enqueue_invoice_apply(
             topic=TMC_TOPIC_INVOICE_APPLY,
             content=json.dumps(content, ensure_ascii=False, separators=(",", ":")),
             pub_time=now,
-            pub_app_key=app_key,
-            user_id=account.user_id,
-            user_nick=account.user_nick,
+            pub_app_key=application["app_key"],
+            user_id=application["user_id"],
+            user_nick=application["user_nick"],
             outbox_event_id=event.event_id,
             visible_after=now,
             expires_at=now + TMC_RETENTION,

@@ -48,7 +48,11 @@ def paginate(
     *,
     descending: bool = False,
 ) -> Page[T]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     ordered = query.order_by(order_column.desc() if descending else order_column)
-    rows = session.execute(ordered.limit(request.page_size).offset((request.page - 1) * request.page_size))
+    offset = (request.page - 1) * request.page_size
+    rows = session.execute(ordered.limit(request.page_size).offset(offset)).all()
+    if len(rows) < request.page_size and (rows or offset == 0):
+        total = offset + len(rows)  # a short page is the last one: no need to count
+    else:
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     return Page([to_view(*row) for row in rows], request.page, request.page_size, total)
