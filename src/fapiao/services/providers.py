@@ -7,7 +7,7 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -186,26 +186,38 @@ def routed_app(session: Session, account_id: int) -> ProviderApp:
 
 
 def resolve_app(rt: Runtime, app_key: str) -> AppCredential | None:
-    with rt.db.transaction() as session:
-        row = session.scalars(select(ProviderApp).where(ProviderApp.app_key == app_key)).first()
-        if row is None or not row.enabled:
-            return None
-        return AppCredential(row.id, row.app_key, rt.box.open(row.secret_sealed))
+    """The app a TOP request names; runs on every request, so one Core statement and no ORM session."""
+    with rt.db.engine.connect() as connection:
+        row = connection.execute(_APP_LOOKUP, {"app_key": app_key}).first()
+    if row is None or not row.enabled:
+        return None
+    return AppCredential(row.id, app_key, rt.box.open(row.secret_sealed))
 
 
 def resolve_session(rt: Runtime, app_id: int, session_key: str) -> MerchantSession:
-    with rt.db.transaction() as session:
-        pair = session.execute(
-            select(ProviderSession, Account)
-            .join(Account, Account.id == ProviderSession.account_id)
-            .where(ProviderSession.session_key == session_key, ProviderSession.app_id == app_id)
-        ).first()
-        if pair is None or pair[0].revoked:
-            raise Unauthenticated("invalid session", field="session")
-        row, account = pair
-        if row.expires_at is not None and row.expires_at < utcnow():
-            raise Unauthenticated("session expired", field="session", code="SessionExpired")
-        return MerchantSession(app_id, account.id, account.user_id, account.user_nick)
+    with rt.db.engine.connect() as connection:
+        row = connection.execute(_SESSION_LOOKUP, {"session_key": session_key, "app_id": app_id}).first()
+    if row is None or row.revoked:
+        raise Unauthenticated("invalid session", field="session")
+    if row.expires_at is not None and row.expires_at < utcnow():
+        raise Unauthenticated("session expired", field="session", code="SessionExpired")
+    return MerchantSession(app_id, row.account_id, row.user_id, row.user_nick)
+
+
+_APP_LOOKUP = select(ProviderApp.id, ProviderApp.enabled, ProviderApp.secret_sealed).where(
+    ProviderApp.app_key == bindparam("app_key")
+)
+_SESSION_LOOKUP = (
+    select(
+        ProviderSession.revoked,
+        ProviderSession.expires_at,
+        Account.id.label("account_id"),
+        Account.user_id,
+        Account.user_nick,
+    )
+    .join(Account, Account.id == ProviderSession.account_id)
+    .where(ProviderSession.session_key == bindparam("session_key"), ProviderSession.app_id == bindparam("app_id"))
+)
 
 
 def load_app(session: Session, app_key: str) -> ProviderApp:
