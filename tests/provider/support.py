@@ -24,9 +24,10 @@ from fapiao.services import applications, providers
 from fapiao.services.context import OPERATOR
 from fapiao.services.runtime import Runtime
 from tests import factories
+from tests.support.top_requests import GET as GET
+from tests.support.top_requests import UPDATE as UPDATE
+from tests.support.top_requests import InvoiceApplyGet, InvoiceApplyUpdate
 
-GET = "alibaba.einvoice.invoiceapply.get"
-UPDATE = "alibaba.einvoice.invoiceapply.update"
 CONSUME = "taobao.tmc.messages.consume"
 CONFIRM = "taobao.tmc.messages.confirm"
 _names = itertools.count(1)
@@ -124,26 +125,6 @@ def error_of(url: str, params: dict[str, str]) -> dict[str, Any]:
 
 
 # --- py-taobao-open: the official SDK shape (md5, epoch-ms timestamp, common parameters in the query) ----
-
-
-class InvoiceApplyGet(RestApi):  # type: ignore[misc]
-    def __init__(self, domain: str, port: int) -> None:
-        RestApi.__init__(self, domain, port)
-        self.apply_id: str | None = None
-
-    def getapiname(self) -> str:
-        return GET
-
-
-class InvoiceApplyUpdate(RestApi):  # type: ignore[misc]
-    def __init__(self, domain: str, port: int) -> None:
-        RestApi.__init__(self, domain, port)
-        self.apply_id: str | None = None
-        self.status: int | None = None
-        self.ex_info: str | None = None
-
-    def getapiname(self) -> str:
-        return UPDATE
 
 
 def sdk_request(request_class: type[RestApi], port: int, app: App, **values: Any) -> Any:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fapiao.gateways.top.signing import SignMethod, compute_sign
+from tests.support.top_requests import GET as GET
+from tests.support.top_requests import UPDATE as UPDATE
 
 APP_KEY = "12345678"
 SECRET = "test-secret"
 SESSION = "SESSION-XYZ"
-GET = "alibaba.einvoice.invoiceapply.get"
-UPDATE = "alibaba.einvoice.invoiceapply.update"
 
 
 def signed(params: Mapping[str, str], secret: str = SECRET) -> dict[str, str]:

@@ -27,6 +27,7 @@ from fapiao.gateways.top.envelope import Format, Rendered, render_error, render_
 from fapiao.gateways.top.errors import Code, TopError, platform_error
 from fapiao.gateways.top.request import ParsedRequest, parse_request
 from fapiao.gateways.top.signing import SignMethod, verify_sign
+from tests.support.top_requests import InvoiceApplyGet, InvoiceApplyUpdate
 
 from ._support import APP_KEY, GET, SECRET, SESSION, UPDATE
 
@@ -148,26 +149,6 @@ def assert_signature_is_tied_to_the_secret(parsed: ParsedRequest, method: SignMe
 # --- py-taobao-open (official SDK shape) ------------------------------------------------------------------
 
 
-class InvoiceapplyGet(RestApi):  # type: ignore[misc]
-    def __init__(self, domain: str, port: int) -> None:
-        RestApi.__init__(self, domain, port)
-        self.apply_id: str | None = None
-
-    def getapiname(self) -> str:
-        return GET
-
-
-class InvoiceapplyUpdate(RestApi):  # type: ignore[misc]
-    def __init__(self, domain: str, port: int) -> None:
-        RestApi.__init__(self, domain, port)
-        self.apply_id: str | None = None
-        self.status: int | None = None
-        self.ex_info: str | None = None
-
-    def getapiname(self) -> str:
-        return UPDATE
-
-
 class Upload(RestApi):  # type: ignore[misc]
     """A made-up API with a byte[] parameter, to see the official SDK's multipart form."""
 
@@ -189,7 +170,7 @@ def official(request: RestApi) -> RestApi:
 
 
 def test_py_taobao_open_get_md5_common_params_in_query(capture: Capture) -> None:
-    request = official(InvoiceapplyGet("127.0.0.1", capture.port))
+    request = official(InvoiceApplyGet("127.0.0.1", capture.port))
     request.apply_id = "123456ABC"
     response = request.getResponse(SESSION)
 
@@ -226,7 +207,7 @@ def test_py_taobao_open_get_md5_common_params_in_query(capture: Capture) -> None
 
 
 def test_py_taobao_open_update_chinese_json_and_number(capture: Capture) -> None:
-    request = official(InvoiceapplyUpdate("127.0.0.1", capture.port))
+    request = official(InvoiceApplyUpdate("127.0.0.1", capture.port))
     request.apply_id, request.status, request.ex_info = "123456ABC", 4, EX_INFO
     request.getResponse(SESSION)
 
@@ -256,7 +237,7 @@ def test_py_taobao_open_raises_top_exception_on_error_response(capture: Capture)
     capture.reply = lambda parsed: render_error(
         errors.business_error("isv.invalid-parameter", "非法参数"), fmt=Format.JSON, request_id="zt9pqaglr3tk"
     )
-    request = official(InvoiceapplyGet("127.0.0.1", capture.port))
+    request = official(InvoiceApplyGet("127.0.0.1", capture.port))
     request.apply_id = "nope"
     with pytest.raises(TopException) as caught:
         request.getResponse(SESSION)
