@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from fapiao.services import idempotency
 from fapiao.services.context import Actor
@@ -57,6 +58,4 @@ async def write(
 
 
 async def _in_thread(func: Callable[[], T]) -> T:
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(func)
