@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from fapiao.crypto import random_token
 from fapiao.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from fapiao.domain.policies import Policy, parse_policy
-from fapiao.services import audit
+from fapiao.services import audit, revisions
 from fapiao.services.context import Actor, ActorKind
 from fapiao.services.runtime import Runtime
 from fapiao.services.serialize import to_jsonable
@@ -180,18 +180,28 @@ class Credential:
     secret: str
     user_id: int
     user_nick: str
+    account_id: int
+    revision: int  # of the account's cache scope when this was read (services.revisions)
+
+    @property
+    def scope(self) -> str:
+        return revisions.account_scope(self.account_id)
 
 
-def resolve_access_key(rt: Runtime, key_id: str) -> Credential:
+def resolve_access_key(rt: Runtime, key_id: str, *, cached: bool = False) -> Credential:
     """Look an access key up for authentication. Disabled keys and accounts read as unknown.
 
-    Runs on every signed request, so it is two Core statements on a plain connection (the second only for
-    RAM keys) rather than an ORM session; nothing is cached, so a disabled key or a changed policy counts
-    from the very next request, in every process.
+    ``cached`` may answer from this process's cache: the caller must then compare ``revision`` with the
+    account's current one (the RPC gateway reads it with the nonce claim) and ask again uncached when they
+    differ. Uncached, it is two Core statements (the second only for RAM keys) that also refill the cache;
+    unknown and disabled keys are never cached.
     """
+    if cached and (entry := rt.caches.credentials.get(key_id)) is not None:
+        return entry.value
     with rt.db.engine.connect() as connection:
         row = connection.execute(_KEY_LOOKUP, {"key_id": key_id}).first()
         if row is None or not row.key_enabled or not row.account_enabled:
+            rt.caches.credentials.discard(key_id)
             raise Unauthenticated("the access key does not exist or is disabled", field="key_id")
         if row.ram_user_id is None:
             actor = Actor(ActorKind.ACCOUNT, str(row.user_id), row.account_id, key_id=key_id, user_id=row.user_id)
@@ -200,7 +210,11 @@ def resolve_access_key(rt: Runtime, key_id: str) -> Credential:
             policies = tuple(_parsed_policy(json.dumps(d, sort_keys=True)) for d in documents)
             name = f"{row.user_id}/{row.ram_name}"
             actor = Actor(ActorKind.RAM_USER, name, row.account_id, row.ram_user_id, key_id, policies, row.user_id)
-    return Credential(actor, rt.box.open(row.secret_sealed), row.user_id, row.user_nick)
+    credential = Credential(
+        actor, rt.box.open(row.secret_sealed), row.user_id, row.user_nick, row.account_id, row.revision
+    )
+    rt.caches.credentials.put(key_id, credential, (row.revision,))
+    return credential
 
 
 _KEY_LOOKUP = (
@@ -213,6 +227,8 @@ _KEY_LOOKUP = (
         Account.user_nick,
         Account.enabled.label("account_enabled"),
         RamUser.name.label("ram_name"),
+        # in the same statement, so the policies read next are at least this new
+        revisions.revision_of(revisions.scope_of("account:", Account.id)).label("revision"),
     )
     .join(Account, Account.id == AccessKey.account_id)
     .outerjoin(RamUser, RamUser.id == AccessKey.ram_user_id)

@@ -9,15 +9,12 @@ path stays a single statement.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import threading
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy import delete
 
 from fapiao.services.runtime import Runtime
 from fapiao.store.tables import UsedNonce
@@ -44,27 +41,46 @@ def claim(rt: Runtime, access_key_id: str, nonce: str, now: datetime, window: ti
     ``now`` is naive UTC, like every stored time. Another process inserting the same nonce at the same
     moment makes exactly one of the two claims succeed.
     """
-    parameters = {"nonce": store_key(access_key_id, nonce), "expires_at": now + window, "now": now}
-    # Core on a plain connection, with the statement built once per dialect: this runs on every signed request.
-    with rt.db.engine.begin() as connection:
-        claimed = connection.execute(_claim_statement(rt.db.dialect), parameters).first() is not None
+    return claim_reading_revision(rt, access_key_id, nonce, now, window, scope=None)[0]
+
+
+def claim_reading_revision(
+    rt: Runtime, access_key_id: str, nonce: str, now: datetime, window: timedelta, *, scope: str | None
+) -> tuple[bool, int]:
+    """``claim``, and the current revision of a cache ``scope`` read in the same transaction (0 without one):
+    the signed request learns for free whether its cached credential is still current.
+
+    Raw DBAPI statements: this is the one write of every signed read, and SQLAlchemy's layers cost more than
+    the statement (bench/README.md). PostgreSQL does both in one statement, SQLite in one transaction.
+    """
+    db = rt.db
+    key, expires, at = store_key(access_key_id, nonce), db.raw_datetime(now + window), db.raw_datetime(now)
+    with db.raw_cursor(write=True) as cursor:
+        if db.dialect == "postgresql":
+            cursor.execute(_PG_CLAIM, (key, expires, at, scope or ""))
+            claimed, revision = cursor.fetchone()
+        else:
+            cursor.execute(_SQLITE_CLAIM, (key, expires, at))
+            claimed = cursor.fetchone() is not None
+            revision = 0
+            if scope is not None:
+                cursor.execute("SELECT revision FROM cache_revisions WHERE scope = ?", (scope,))
+                row = cursor.fetchone()
+                revision = row[0] if row else 0
     _purge_now_and_then(rt, now)
-    return claimed
+    return bool(claimed), int(revision)
 
 
-@functools.cache
-def _claim_statement(dialect: str) -> Executable:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(UsedNonce)
-        .values(nonce=bindparam("nonce"), expires_at=bindparam("expires_at"))
-        .on_conflict_do_update(
-            index_elements=[UsedNonce.nonce],
-            set_={"expires_at": bindparam("expires_at")},
-            where=UsedNonce.expires_at < bindparam("now"),
-        )
-        .returning(UsedNonce.nonce)
-    )
+# A row left over from an earlier window is taken over; a live one makes the claim return nothing.
+_UPSERT = (
+    "INSERT INTO used_nonces (nonce, expires_at) VALUES ({m}, {m}) ON CONFLICT (nonce) DO UPDATE "
+    "SET expires_at = excluded.expires_at WHERE used_nonces.expires_at < {m} RETURNING nonce"
+)
+_SQLITE_CLAIM = _UPSERT.format(m="?")
+_PG_CLAIM = (  # parameter markers only, the values are bound
+    f"WITH claimed AS ({_UPSERT.format(m='%s')}) SELECT EXISTS (SELECT 1 FROM claimed), "  # noqa: S608
+    "COALESCE((SELECT revision FROM cache_revisions WHERE scope = %s), 0)"
+)
 
 
 def purge(rt: Runtime, now: datetime) -> int:

@@ -1,10 +1,11 @@
-"""The long-lived parts a process shares: settings, database, secret box and document storage."""
+"""The long-lived parts a process shares: settings, database, secret box, document storage and read caches."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fapiao.crypto import SecretBox, load_secret_box
+from fapiao.services.revisions import Caches
 from fapiao.settings import Profile, Settings
 from fapiao.store.db import Database
 from fapiao.store.files import DocumentStorage, FilesystemStorage
@@ -16,6 +17,7 @@ class Runtime:
     db: Database
     box: SecretBox
     storage: DocumentStorage
+    caches: Caches = field(default_factory=Caches)  # this process's, see services.revisions
 
     @property
     def profile(self) -> Profile:

@@ -21,7 +21,7 @@ from fapiao.domain.titles import (
     check_title,
     require_transition,
 )
-from fapiao.services import audit, documents, outbox
+from fapiao.services import audit, documents, outbox, revisions
 from fapiao.services.accounts import load_account
 from fapiao.services.context import Actor
 from fapiao.services.documents import DocumentKind
@@ -237,6 +237,35 @@ def list_titles(
         query = query.where(or_(Title.invoice_title.like(pattern), Title.register_no.like(pattern)))
     with rt.db.transaction() as session:
         return paginate(session, query, Title.id, page, _view)
+
+
+ACCOUNT_TITLES_LIMIT = 10_000
+
+
+def account_titles(rt: Runtime, actor: Actor, revision: int) -> tuple[TitleView, ...]:
+    """Every title of the actor's account, oldest first (at most ``ACCOUNT_TITLES_LIMIT``).
+
+    Signed list calls read this on every request, so it is answered from this process's cache while
+    ``revision`` — the account's cache revision as the caller read it during this request — is current.
+    """
+    account_id = actor.account_id
+    if account_id is None or not actor.is_customer:
+        raise NotFound("only an account's own keys list its titles this way")
+    cached = rt.caches.titles.current(account_id, (revision,))
+    if cached is not None:
+        return cached
+    query = (
+        select(Title, Account)
+        .join(Account, Account.id == Title.account_id)
+        .where(Title.account_id == account_id)
+        .order_by(Title.id)
+        .limit(ACCOUNT_TITLES_LIMIT)
+    )
+    with rt.db.transaction() as session:
+        (current,) = revisions.read(session.connection(), [revisions.account_scope(account_id)])
+        views = tuple(_view(title, account) for title, account in session.execute(query))
+    rt.caches.titles.put(account_id, views, (current,))
+    return views
 
 
 def _load(session: Session, actor: Actor, title_id: int) -> tuple[Title, Account]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -71,6 +72,37 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        dialect = self.engine.dialect
+        self._datetime_to_db: Callable[[Any], Any] | None = DateTime().dialect_impl(dialect).bind_processor(dialect)
+
+    @property
+    def placeholder(self) -> str:
+        """The DBAPI's positional parameter marker, for the raw statements of ``raw_cursor``."""
+        return "?" if self.dialect == "sqlite" else "%s"
+
+    def raw_datetime(self, value: datetime) -> Any:
+        """A naive UTC time as the column stores it (SQLAlchemy's text format on SQLite)."""
+        return self._datetime_to_db(value) if self._datetime_to_db else value
+
+    @contextmanager
+    def raw_cursor(self, *, write: bool = False) -> Iterator[Any]:
+        """One transaction on the pool's DBAPI connection, for the few statements every signed request runs:
+        there SQLAlchemy's Core and ORM layers cost several times the statements themselves (bench/README.md).
+        ``write`` takes SQLite's write lock up front, like every other transaction here."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            if write and self.dialect == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+            cursor.close()
+        finally:
+            connection.close()  # back to the pool
 
     @property
     def dialect(self) -> str:

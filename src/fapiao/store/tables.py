@@ -234,6 +234,16 @@ class UsedNonce(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+class CacheRevision(Base):
+    """A counter per cache scope (``account:<id>``, ``app:<id>``), bumped by triggers (migration 0004) in the
+    transaction of every write to what the per-process caches of signed requests hold."""
+
+    __tablename__ = "cache_revisions"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
 class ProviderApp(Base):
     """An invoice service provider's app on the TOP side: it processes the applications routed to it."""
 

@@ -69,7 +69,7 @@ def test_unexpected_failure_is_an_internal_error_envelope(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr(titles, "list_titles", broken)
+    monkeypatch.setattr(titles, "account_titles", broken)
     status, body = _call(runtime, who, "QueryInvoicingCustomerList")
     assert (status, body["Code"]) == (500, "InternalError")
     assert "exploded" not in json.dumps(body)

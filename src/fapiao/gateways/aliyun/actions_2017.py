@@ -52,8 +52,7 @@ def title_record(view: TitleView) -> dict[str, object]:
 
 
 def query_invoicing_customer_list(call: Call, args: Args) -> dict[str, object]:
-    actor = call.credential.actor
-    views = all_pages(lambda page: titles.list_titles(call.rt, actor, page))
+    views = titles.account_titles(call.rt, call.credential.actor, call.credential.revision)
     return {"CustomerInvoiceList": {"CustomerInvoice": [title_record(v) for v in views]}}
 
 

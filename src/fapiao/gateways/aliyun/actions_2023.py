@@ -13,11 +13,11 @@ from fapiao.domain.money import fen_to_yuan_str
 from fapiao.domain.titles import TitleStatus
 from fapiao.gateways.aliyun import errors, mapping
 from fapiao.gateways.aliyun.catalog import Args, Call, Kind, Operation, Param
-from fapiao.gateways.aliyun.shared import all_pages, check_ec_accounts
+from fapiao.gateways.aliyun.shared import check_ec_accounts
 from fapiao.services import applications, items, titles
 from fapiao.services.items import ItemFilter, ItemView
 from fapiao.services.pagination import MAX_PAGE_SIZE, PageRequest
-from fapiao.services.titles import TitleFilter, TitleView
+from fapiao.services.titles import TitleView
 
 VERSION = "2023-09-30"
 _DIGITS = r"[0-9]{1,18}"
@@ -40,9 +40,8 @@ def title_record(view: TitleView) -> dict[str, object]:
 
 def list_invoice_title(call: Call, args: Args) -> dict[str, object]:
     """Approved titles only: the model has no status, and only these can be invoiced on."""
-    only_approved = TitleFilter(status=TitleStatus.APPROVED)
-    actor = call.credential.actor
-    views = all_pages(lambda page: titles.list_titles(call.rt, actor, page, filters=only_approved))
+    every = titles.account_titles(call.rt, call.credential.actor, call.credential.revision)
+    views = [view for view in every if view.status is TitleStatus.APPROVED]
     return {"Metadata": {}, "Data": [title_record(v) for v in views]}
 
 

@@ -68,18 +68,36 @@ def handle(
 
 
 def authenticate(rt: Runtime, req: RpcRequest, now: datetime) -> Credential:
-    """The key's credential once timestamp, key, signature and nonce all check out."""
+    """The key's credential once timestamp, key, signature and nonce all check out.
+
+    The key comes from this process's cache when it can; the nonce claim reads the account's current cache
+    revision, and a credential read at another revision — or any refusal based on a cached one — is checked
+    again against the database, so a disabled key or a changed policy counts from the next request.
+    """
     creds = signing.credentials(req)
     signing.check_clock_skew(signing.parse_timestamp(creds.timestamp), now)
     try:
-        credential = resolve_access_key(rt, creds.access_key_id)
+        credential = _checked_key(rt, req, creds.access_key_id, cached=True)
+    except errors.RpcError:
+        credential = _checked_key(rt, req, creds.access_key_id, cached=False)
+    if creds.security_token is not None:
+        raise errors.security_token_malformed()  # Fapiao issues no STS tokens, so none can be valid
+    claimed, revision = nonces.claim_reading_revision(
+        rt, creds.access_key_id, creds.nonce, now.replace(tzinfo=None), NONCE_WINDOW, scope=credential.scope
+    )
+    if not claimed:
+        raise errors.signature_nonce_used()
+    if revision != credential.revision:
+        credential = _checked_key(rt, req, creds.access_key_id, cached=False)
+    return credential
+
+
+def _checked_key(rt: Runtime, req: RpcRequest, key_id: str, *, cached: bool) -> Credential:
+    try:
+        credential = resolve_access_key(rt, key_id, cached=cached)
     except Unauthenticated:
         raise errors.access_key_not_found() from None
     verdict = signing.verify(req, credential.secret)
     if not verdict.ok:
         raise errors.signature_does_not_match(verdict.string_to_sign)
-    if creds.security_token is not None:
-        raise errors.security_token_malformed()  # Fapiao issues no STS tokens, so none can be valid
-    if not nonces.claim(rt, creds.access_key_id, creds.nonce, now.replace(tzinfo=None), NONCE_WINDOW):
-        raise errors.signature_nonce_used()
     return credential

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 import structlog
@@ -21,7 +22,7 @@ from starlette.routing import Route
 from fapiao.domain.errors import DomainError, Unauthenticated
 from fapiao.gateways.top import errors
 from fapiao.gateways.top.catalog import CATALOG, SESSION_RULES, Call, business_error_for
-from fapiao.gateways.top.checks import check_common
+from fapiao.gateways.top.checks import CheckedRequest, check_common
 from fapiao.gateways.top.envelope import (
     Format,
     Rendered,
@@ -33,8 +34,8 @@ from fapiao.gateways.top.envelope import (
 from fapiao.gateways.top.errors import Code, TopError, platform_error
 from fapiao.gateways.top.params import parse_params
 from fapiao.gateways.top.request import parse_request
-from fapiao.services import providers
-from fapiao.services.providers import AppCredential, MerchantSession
+from fapiao.services import providers, revisions
+from fapiao.services.providers import AppCredential, MerchantSession, SessionGrant
 from fapiao.services.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -84,22 +85,62 @@ def handle(rt: Runtime, http_method: str, query: bytes, content_type: str | None
 
 
 def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str) -> Rendered:
-    resolved: dict[str, AppCredential] = {}
+    checked, app = _authenticated(rt, params)
+    api = CATALOG[checked.method]
+    args = parse_params(api.params, checked.api_params)
+    session_info = checked.session_info
+    assert session_info is None or isinstance(session_info, MerchantSession)
+    try:
+        fields = api.handler(Call(rt, app, session_info, args))
+    except DomainError as exc:
+        raise business_error_for(exc) from None
+    if set(fields) != set(api.returns):  # a handler broke its declared shape: a bug, answered as code 10
+        raise RuntimeError(f"{api.name} returned {sorted(fields)}, declared {sorted(api.returns)}")
+    return render_success(checked.method, fields, fmt=checked.format, simplify=checked.simplify, request_id=request_id)
+
+
+def _authenticated(rt: Runtime, params: Mapping[str, str]) -> tuple[CheckedRequest, AppCredential]:
+    """The common checks, with the app and session from this process's cache when their scopes' revisions
+    are still current (one lookup); a refusal or a moved revision is decided again from the database, so
+    a disabled app or a revoked session counts from the very next request."""
+    try:
+        checked, app, grant = _check(rt, params, cached=True)
+        assert app is not None  # check_common needs the app's secret before it can accept a request
+        scopes: tuple[str, ...] = (app.scope, *(grant.scopes if grant else ()))
+        held: revisions.Revisions = (app.revision, *(grant.revisions if grant else ()))
+        if revisions.current(rt, scopes) != held:
+            raise _Stale
+    except (TopError, _Stale):
+        checked, app, grant = _check(rt, params, cached=False)
+        assert app is not None
+    return checked, app
+
+
+class _Stale(Exception):
+    """A cached credential was read at an older revision."""
+
+
+def _check(
+    rt: Runtime, params: Mapping[str, str], *, cached: bool
+) -> tuple[CheckedRequest, AppCredential | None, SessionGrant | None]:
+    found: dict[str, Any] = {}
 
     def app_secret(app_key: str) -> str | None:
-        credential = providers.resolve_app(rt, app_key)
+        credential = providers.resolve_app(rt, app_key, cached=cached)
         if credential is None:
             return None
-        resolved["app"] = credential
+        found["app"] = credential
         return credential.secret
 
     def merchant(_app_key: str, session: str) -> MerchantSession | None:
         try:
-            return providers.resolve_session(rt, resolved["app"].app_id, session)
+            grant = providers.resolve_session(rt, found["app"].app_id, session, cached=cached)
         except Unauthenticated as exc:
             if exc.code == "SessionExpired":
                 raise errors.session_expired() from None
             return None
+        found["grant"] = grant
+        return grant.merchant
 
     checked = check_common(
         params,
@@ -109,17 +150,7 @@ def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str) -> Render
         SESSION_RULES,
         max_skew=timedelta(seconds=rt.settings.top_timestamp_skew_seconds),
     )
-    api = CATALOG[checked.method]
-    args = parse_params(api.params, checked.api_params)
-    session_info = checked.session_info
-    assert session_info is None or isinstance(session_info, MerchantSession)
-    try:
-        fields = api.handler(Call(rt, resolved["app"], session_info, args))
-    except DomainError as exc:
-        raise business_error_for(exc) from None
-    if set(fields) != set(api.returns):  # a handler broke its declared shape: a bug, answered as code 10
-        raise RuntimeError(f"{api.name} returned {sorted(fields)}, declared {sorted(api.returns)}")
-    return render_success(checked.method, fields, fmt=checked.format, simplify=checked.simplify, request_id=request_id)
+    return checked, found.get("app"), found.get("grant")
 
 
 def _query_format(query: bytes) -> Format:
