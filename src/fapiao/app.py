@@ -1,5 +1,4 @@
-"""The ASGI application: one process serves the REST API, its docs, health and metrics, and the wire
-gateways mounted by their own modules."""
+"""The ASGI application: one process serves the wire gateways, the REST API, its docs, health and metrics."""
 
 from __future__ import annotations
 
@@ -11,12 +10,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fapiao import __version__
-from fapiao.gateways.aliyun.routes import route as aliyun_route
+from fapiao.gateways import wire
+from fapiao.gateways.aliyun import routes as aliyun_routes
 from fapiao.gateways.rest import errors as rest_errors
 from fapiao.gateways.rest.applications import router as applications_router
 from fapiao.gateways.rest.routes import router as rest_router
 from fapiao.gateways.rest.webhooks import router as webhooks_router
-from fapiao.gateways.top.routes import route as top_route
+from fapiao.gateways.top import routes as top_routes
 from fapiao.logging import configure_logging
 from fapiao.notify.embedded import lifespan as embedded_worker
 from fapiao.services.runtime import Runtime, build_runtime
@@ -31,8 +31,18 @@ refused with `409 IdempotencyKeyReused`. Errors are `{"error": {"code", "message
 """
 
 
-def create_app(runtime: Runtime | None = None) -> FastAPI:
+def create_app(runtime: Runtime | None = None) -> ASGIApp:
+    """The wire gateways by exact path, then the REST app (which also runs the lifespan)."""
     runtime = runtime or build_runtime(Settings())
+    rest = create_rest_app(runtime)
+    gateways = {
+        aliyun_routes.PATH: aliyun_routes.wire_app(runtime),  # Alibaba Cloud BssOpenApi RPC
+        top_routes.PATH: top_routes.wire_app(runtime),  # TOP
+    }
+    return wire.PathDispatch(gateways, RequestIdMiddleware(rest))
+
+
+def create_rest_app(runtime: Runtime) -> FastAPI:
     configure_logging(runtime.settings.log_level)
     app = FastAPI(
         title="Fapiao",
@@ -48,10 +58,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(rest_router)
     app.include_router(applications_router)
     app.include_router(webhooks_router)
-    app.router.routes.append(top_route)  # /router/rest (TOP)
-    app.router.routes.append(aliyun_route)  # / (Alibaba Cloud BssOpenApi RPC)
-
-    app.add_middleware(RequestIdMiddleware)
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -55,11 +55,10 @@ def claim_reading_revision(
     """
     db = rt.db
     key, expires, at = store_key(access_key_id, nonce), db.raw_datetime(now + window), db.raw_datetime(now)
-    with db.raw_cursor(write=True) as cursor:
-        if db.dialect == "postgresql":
-            cursor.execute(_PG_CLAIM, (key, expires, at, scope or ""))
-            claimed, revision = cursor.fetchone()
-        else:
+    if db.dialect == "postgresql":
+        [(claimed, revision)] = db.raw_fetch(_PG_CLAIM, (key, expires, at, scope or ""))
+    else:
+        with db.raw_cursor(write=True) as cursor:
             cursor.execute(_SQLITE_CLAIM, (key, expires, at))
             claimed = cursor.fetchone() is not None
             revision = 0

@@ -133,7 +133,5 @@ def current(rt: Runtime, scopes: Sequence[str]) -> Revisions:
     mark = rt.db.placeholder
     markers = ", ".join([mark] * len(scopes))  # parameter markers only, the values are bound
     sql = f"SELECT scope, revision FROM cache_revisions WHERE scope IN ({markers})"  # noqa: S608
-    with rt.db.raw_cursor() as cursor:
-        cursor.execute(sql, tuple(scopes))
-        found = dict(cursor.fetchall())
+    found = dict(rt.db.raw_fetch(sql, tuple(scopes)))
     return tuple(int(found.get(scope, 0)) for scope in scopes)

@@ -84,6 +84,32 @@ class Database:
         """A naive UTC time as the column stores it (SQLAlchemy's text format on SQLite)."""
         return self._datetime_to_db(value) if self._datetime_to_db else value
 
+    @property
+    def serial(self) -> bool:
+        """Whether a process runs its database work one request at a time anyway (SQLite: one connection)."""
+        return self.dialect == "sqlite"
+
+    def raw_fetch(self, sql: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """One statement as its own transaction on the pool's DBAPI connection (see ``raw_cursor``); on
+        PostgreSQL in autocommit, which saves the BEGIN and COMMIT round trips."""
+        connection = self.engine.raw_connection()
+        driver = connection.driver_connection
+        autocommit = self.dialect == "postgresql"
+        try:
+            if autocommit:
+                driver.autocommit = True  # type: ignore[union-attr]
+            try:
+                cursor = connection.cursor()
+                cursor.execute(sql, parameters)
+                rows = [tuple(row) for row in cursor.fetchall()]
+                cursor.close()
+                return rows
+            finally:
+                if autocommit:
+                    driver.autocommit = False  # type: ignore[union-attr]
+        finally:
+            connection.close()  # back to the pool
+
     @contextmanager
     def raw_cursor(self, *, write: bool = False) -> Iterator[Any]:
         """One transaction on the pool's DBAPI connection, for the few statements every signed request runs:

@@ -1,23 +1,18 @@
-"""The RPC endpoint ``/`` as a raw Starlette route: no dependency injection, no per-request lookups beyond the
-precomputed catalog. The synchronous pipeline runs in the thread pool, like every other database call."""
+"""The RPC endpoint ``/`` as a plain ASGI app (``gateways.wire``): no framework between the socket and the
+pipeline, which runs on a worker thread like every other database call."""
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
 from fapiao.gateways.aliyun import gateway
+from fapiao.gateways.wire import WireAnswer, WireApp, WireRequest
 from fapiao.services.runtime import Runtime
 
-
-async def rpc_endpoint(request: Request) -> Response:
-    body = await request.body()
-    runtime: Runtime = request.app.state.runtime
-    query: bytes = request.scope.get("query_string", b"")
-    answer = await run_in_threadpool(gateway.handle, runtime, request.method, query, request.headers.raw, body)
-    return Response(answer.body, answer.status, headers={**answer.headers, "content-type": answer.content_type})
+PATH = "/"
 
 
-route = Route("/", rpc_endpoint, methods=["GET", "POST"], include_in_schema=False)
+def wire_app(runtime: Runtime) -> WireApp:
+    def answer(request: WireRequest) -> WireAnswer:
+        rendered = gateway.handle(runtime, request.method, request.query, request.headers, request.body)
+        return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers)
+
+    return WireApp(answer, methods=("GET", "HEAD", "POST"), inline=runtime.db.serial)

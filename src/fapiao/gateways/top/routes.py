@@ -1,4 +1,4 @@
-"""``/router/rest``: a raw Starlette route (no FastAPI dependency injection on this hot path).
+"""``/router/rest``: a plain ASGI app (``gateways.wire``), no framework on this hot path.
 
 Pipeline: parse (query + body merged) → ``check_common`` (method, app key, signature, timestamp, version,
 format, session) → the catalog's parameter checks (40/41) → the handler → the envelope. Every outcome is
@@ -14,10 +14,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import structlog
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from fapiao.domain.errors import DomainError, Unauthenticated
 from fapiao.gateways.top import errors
@@ -34,6 +30,7 @@ from fapiao.gateways.top.envelope import (
 from fapiao.gateways.top.errors import Code, TopError, platform_error
 from fapiao.gateways.top.params import parse_params
 from fapiao.gateways.top.request import parse_request
+from fapiao.gateways.wire import WireAnswer, WireApp, WireRequest
 from fapiao.services import providers, revisions
 from fapiao.services.providers import AppCredential, MerchantSession, SessionGrant
 from fapiao.services.runtime import Runtime
@@ -41,21 +38,19 @@ from fapiao.services.runtime import Runtime
 log = structlog.get_logger(__name__)
 
 
-async def router_rest(request: Request) -> Response:
-    body = await request.body() if request.method == "POST" else b""
-    rendered = await run_in_threadpool(
-        handle,
-        request.app.state.runtime,
-        request.method,
-        request.scope.get("query_string", b""),
-        request.headers.get("content-type"),
-        body,
-    )
-    return Response(rendered.body, status_code=200, media_type=rendered.media_type)
+PATH = "/router/rest"
 
 
-# GET and POST are served; the other verbs reach the handler too, so they get TOP's error 9, not a bare 405.
-route = Route("/router/rest", router_rest, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def wire_app(runtime: Runtime) -> WireApp:
+    """Every verb reaches the handler, so the ones TOP does not serve get its error 9, not a bare 405."""
+
+    def answer(request: WireRequest) -> WireAnswer:
+        content_type = next((v.decode("latin-1") for k, v in request.headers if k.lower() == b"content-type"), None)
+        body = request.body if request.method == "POST" else b""
+        rendered = handle(runtime, request.method, request.query, content_type, body)
+        return WireAnswer(200, rendered.media_type, rendered.body, {})
+
+    return WireApp(answer, inline=runtime.db.serial)
 
 
 def handle(rt: Runtime, http_method: str, query: bytes, content_type: str | None, body: bytes) -> Rendered:
