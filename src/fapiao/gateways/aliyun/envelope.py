@@ -95,15 +95,22 @@ def to_json(document: Mapping[str, object]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=_reject_floats).encode()
 
 
-def _check_no_floats(value: object) -> None:
-    if isinstance(value, float):
-        _reject_floats(value)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            _check_no_floats(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_no_floats(item)
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _check_no_floats(document: object) -> None:
+    """Money never leaves as a float; walked without recursion, as every response passes through here."""
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if type(value) in _SCALARS:
+            continue
+        if isinstance(value, float):
+            _reject_floats(value)
+        elif isinstance(value, Mapping):
+            pending.extend(value.values())
+        elif isinstance(value, list | tuple):
+            pending.extend(value)
 
 
 def _append(parent: ET.Element, name: str, value: object) -> None:

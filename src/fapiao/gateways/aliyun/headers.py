@@ -21,26 +21,25 @@ def _text(value: str | bytes) -> str:
 class HeaderMap:
     """Headers as received, looked up case-insensitively; keeps repeated headers in arrival order."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_index", "_items")
 
     def __init__(self, headers: HeaderInput = ()) -> None:
         pairs: Iterable[tuple[str | bytes, str | bytes]]
         # Starlette's Headers is a Mapping whose items() yields every repeated header, so this keeps them.
         pairs = headers.items() if isinstance(headers, Mapping) else headers
         self._items: tuple[tuple[str, str], ...] = tuple((_text(k).lower(), _text(v)) for k, v in pairs)
+        self._index: dict[str, list[str]] = {}
+        for key, value in self._items:
+            self._index.setdefault(key, []).append(value)
 
     def get(self, name: str) -> str | None:
         """First value of ``name``, or None."""
-        key = name.lower()
-        for k, v in self._items:
-            if k == key:
-                return v
-        return None
+        values = self._index.get(name.lower())
+        return values[0] if values else None
 
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name`` in arrival order."""
-        key = name.lower()
-        return [v for k, v in self._items if k == key]
+        return list(self._index.get(name.lower(), ()))
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None

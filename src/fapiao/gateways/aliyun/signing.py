@@ -302,7 +302,7 @@ def parse_timestamp(value: str) -> datetime:
     if not _TIMESTAMP.fullmatch(value):
         raise errors.timestamp_format()
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)  # the pattern matched: no "Z" left
     except ValueError:
         raise errors.timestamp_format() from None
 
