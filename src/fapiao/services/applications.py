@@ -3,11 +3,12 @@ and the views both sides read. One record, two wire views: the customer's and th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BigInteger, Select, bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from fapiao.domain.applications import (
@@ -37,6 +38,7 @@ from fapiao.store.tables import (
     ApplicationLine,
     ProviderApp,
     Title,
+    table_of,
 )
 
 MAX_EMAILS_LENGTH = 200
@@ -288,7 +290,7 @@ def _finish_filing(session: Session, actor: Actor, row: Application, app: Provid
         ApplicationEvent(actor=actor.label, from_status=None, to_status=row.status, details={"app_key": app.app_key})
     )
     session.flush()
-    view = _view(session, row)
+    view = _view(session, row, app_key=app.app_key)
     payload = {"application": _event_payload(view)}
     outbox.publish(session, "application.filed", payload, account_id=row.account_id, provider_app_id=app.id)
     audit.record(
@@ -368,19 +370,40 @@ def get_for_customer(rt: Runtime, actor: Actor, apply_id: str) -> ApplicationVie
 def get_for_provider(
     rt: Runtime, app_id: int, apply_id: str, *, merchant_account_id: int | None = None
 ) -> ApplicationView:
-    """What a provider app may read: only applications routed to it (and the session's merchant's)."""
-    with rt.db.transaction() as session:
-        query = (
-            select(Application)
-            .options(selectinload(Application.lines))
-            .where(Application.apply_id == apply_id, Application.provider_app_id == app_id)
-        )
-        if merchant_account_id is not None:
-            query = query.where(Application.account_id == merchant_account_id)
-        row = session.scalars(query).first()
+    """What a provider app may read: only applications routed to it (and the session's merchant's).
+
+    Every ``invoiceapply.get`` runs this, so it is two precompiled Core statements — the application with
+    its owner and app, then its lines — and no ORM session; the provider's wire view has no history.
+    """
+    parameters = {"apply_id": apply_id, "app_id": app_id, "account_id": merchant_account_id}
+    with rt.db.engine.connect() as connection:
+        row = connection.execute(_PROVIDER_GET, parameters).first()
         if row is None:
             raise NotFound(f"application {apply_id} does not exist", field="apply_id")
-        return _view(session, row, with_history=False)  # the provider's wire view has no history
+        lines = connection.execute(_LINES, {"application_id": row.id}).all()
+    return _build_view(row, row.owner_user_id, row.owner_user_nick, row.routed_app_key, lines, [])
+
+
+_PROVIDER_GET = (
+    select(
+        table_of(Application),
+        Account.user_id.label("owner_user_id"),
+        Account.user_nick.label("owner_user_nick"),
+        ProviderApp.app_key.label("routed_app_key"),
+    )
+    .join(Account, Account.id == Application.account_id)
+    .join(ProviderApp, ProviderApp.id == Application.provider_app_id)
+    .where(
+        Application.apply_id == bindparam("apply_id"),
+        Application.provider_app_id == bindparam("app_id"),
+        or_(bindparam("account_id", type_=BigInteger) == None, Application.account_id == bindparam("account_id")),  # noqa: E711
+    )
+)
+_LINES = (
+    select(table_of(ApplicationLine))
+    .where(ApplicationLine.application_id == bindparam("application_id"))
+    .order_by(ApplicationLine.id)
+)
 
 
 def list_applications(
@@ -492,15 +515,26 @@ def _event_payload(view: ApplicationView) -> dict[str, Any]:
     return data
 
 
-def _view(session: Session, row: Application, *, with_history: bool = True) -> ApplicationView:
+def _view(
+    session: Session, row: Application, *, with_history: bool = True, app_key: str | None = None
+) -> ApplicationView:
+    """``app_key`` when the caller holds the app already (one query fewer)."""
     account = session.get_one(Account, row.account_id)
-    app_key = session.scalars(select(ProviderApp.app_key).where(ProviderApp.id == row.provider_app_id)).one()
+    if app_key is None:
+        app_key = session.scalars(select(ProviderApp.app_key).where(ProviderApp.id == row.provider_app_id)).one()
     history = row.history if with_history else []
+    return _build_view(row, account.user_id, account.user_nick, app_key, row.lines, history)
+
+
+def _build_view(
+    row: Any, user_id: int, user_nick: str, app_key: str, lines: Sequence[Any], history: Sequence[Any]
+) -> ApplicationView:
+    """From an ``Application`` or a Core row of its table (same attribute names), and its lines and history."""
     return ApplicationView(
         id=row.id,
         apply_id=row.apply_id,
-        user_id=account.user_id,
-        user_nick=account.user_nick,
+        user_id=user_id,
+        user_nick=user_nick,
         app_key=app_key,
         title_id=row.title_id,
         address_id=row.address_id,
@@ -529,7 +563,7 @@ def _view(session: Session, row: Application, *, with_history: bool = True) -> A
         emails=row.emails,
         lines=[
             LineView(line.item_name, ItemType(line.item_type), line.amount_fen, line.bill_date, line.item_id)
-            for line in row.lines
+            for line in lines
         ],
         history=[
             HistoryEntry(

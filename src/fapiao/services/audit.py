@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from fapiao.services.context import Actor
 from fapiao.services.pagination import Page, PageRequest, paginate
 from fapiao.services.runtime import Runtime
-from fapiao.store.tables import AuditEvent
+from fapiao.store.tables import AuditEvent, table_of
 
 
 def record(
@@ -26,17 +26,22 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEvent(
-            actor=actor.label,
-            account_id=account_id,
-            action=action,
-            entity_type=entity_type,
-            entity_id=str(entity_id),
-            before=before,
-            after=after,
-        )
+    # A Core insert: the trail is written, never read back in the transaction, so it needs no ORM object.
+    session.execute(
+        _INSERT,
+        {
+            "actor": actor.label,
+            "account_id": account_id,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": str(entity_id),
+            "before": before,
+            "after": after,
+        },
     )
+
+
+_INSERT = insert(table_of(AuditEvent))
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from fapiao.store.tables import OutboxEvent, TmcMessage, utcnow
+from fapiao.store.tables import OutboxEvent, TmcMessage, table_of, utcnow
 
 EVENT_TYPES = ("title.submitted", "title.reviewed", "application.filed", "application.status_changed")
 TMC_TOPIC_INVOICE_APPLY = "alibaba_invoice_InvoiceApply"
@@ -37,24 +38,26 @@ def publish(
     *,
     account_id: int | None,
     provider_app_id: int | None = None,
-) -> OutboxEvent:
+) -> str:
+    """Write the event (and, for a filing, its TMC message) in the caller's transaction; returns its id.
+
+    Core inserts: nothing reads these rows back in the transaction, and filings are a hot path."""
     assert event_type in EVENT_TYPES, event_type
-    event = OutboxEvent(
-        event_id=f"evt_{uuid.uuid4().hex}",
-        type=event_type,
-        account_id=account_id,
-        provider_app_id=provider_app_id,
-        payload=payload,
-    )
-    session.add(event)
+    event_id = f"evt_{uuid.uuid4().hex}"
+    row = {
+        "event_id": event_id,
+        "type": event_type,
+        "account_id": account_id,
+        "provider_app_id": provider_app_id,
+        "payload": payload,
+    }
+    session.execute(_INSERT_EVENT, row)
     if event_type == "application.filed" and provider_app_id is not None and account_id is not None:
-        _enqueue_invoice_apply(session, event, provider_app_id, account_id, payload["application"])
-    return event
+        _enqueue_invoice_apply(session, event_id, provider_app_id, payload["application"])
+    return event_id
 
 
-def _enqueue_invoice_apply(
-    session: Session, event: OutboxEvent, app_id: int, account_id: int, application: dict[str, Any]
-) -> None:
+def _enqueue_invoice_apply(session: Session, event_id: str, app_id: int, application: dict[str, Any]) -> None:
     # The application's own payload names its app and account: no lookups inside the filing transaction.
     content = {
         "apply_id": application["apply_id"],
@@ -62,18 +65,23 @@ def _enqueue_invoice_apply(
         "payee_register_no": application["payee_register_no"],
     }
     now = utcnow()
-    session.add(
-        TmcMessage(
-            app_id=app_id,
-            group_name="default",
-            topic=TMC_TOPIC_INVOICE_APPLY,
-            content=json.dumps(content, ensure_ascii=False, separators=(",", ":")),
-            pub_time=now,
-            pub_app_key=application["app_key"],
-            user_id=application["user_id"],
-            user_nick=application["user_nick"],
-            outbox_event_id=event.event_id,
-            visible_after=now,
-            expires_at=now + TMC_RETENTION,
-        )
+    session.execute(
+        _INSERT_MESSAGE,
+        {
+            "app_id": app_id,
+            "group_name": "default",
+            "topic": TMC_TOPIC_INVOICE_APPLY,
+            "content": json.dumps(content, ensure_ascii=False, separators=(",", ":")),
+            "pub_time": now,
+            "pub_app_key": application["app_key"],
+            "user_id": application["user_id"],
+            "user_nick": application["user_nick"],
+            "outbox_event_id": event_id,
+            "visible_after": now,
+            "expires_at": now + TMC_RETENTION,
+        },
     )
+
+
+_INSERT_EVENT = insert(table_of(OutboxEvent))
+_INSERT_MESSAGE = insert(table_of(TmcMessage))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -32,6 +33,11 @@ NAMING = {
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BIGINT elsewhere.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's ``Table``, for Core inserts of rows nothing reads back in the same transaction."""
+    return model.metadata.tables[model.__tablename__]
 
 
 def utcnow() -> datetime:
