@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 # A generous bound on request bodies: the largest legitimate one (an ApplyInvoice with many lines) is a few KB.
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -73,18 +73,6 @@ class WireApp:
         else:
             answer = await asyncio.get_running_loop().run_in_executor(_threads(), self.answer, request)
         await _send(send, answer.status, answer.content_type, answer.body, answer.headers)
-
-
-class PathDispatch:
-    """Exact paths to their apps; everything else — lifespan included — to ``fallback``."""
-
-    def __init__(self, routes: Mapping[str, ASGIApp], fallback: ASGIApp) -> None:
-        self.routes = dict(routes)
-        self.fallback = fallback
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        target = self.routes.get(scope["path"]) if scope["type"] == "http" else None
-        await (target or self.fallback)(scope, receive, send)
 
 
 @functools.cache

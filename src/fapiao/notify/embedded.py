@@ -4,18 +4,15 @@ mode): a thread started with the application and stopped, after its attempts in 
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from fastapi import FastAPI
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fapiao.notify.worker import Worker
 from fapiao.services.runtime import Runtime
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    runtime: Runtime = app.state.runtime
+@contextmanager
+def embedded_worker(runtime: Runtime) -> Iterator[None]:
     if not runtime.settings.run_worker:
         yield
         return
