@@ -1,20 +1,16 @@
-"""Experiments: candidate hot-path fixes applied as monkeypatches to a ``fapiao serve`` process, so their
-effect can be measured with the same harness before anyone edits the code (``--patch NAME,…``; one worker
-only: uvicorn's spawned workers would re-import the unpatched modules).
+"""Experiments: monkeypatches applied to a ``fapiao serve`` process (``--patch NAME,…``; one worker only:
+uvicorn's spawned workers would re-import the unpatched modules) or in-process (``--ab NAME,…``), so the
+effect of a hot-path decision is measured by the same harness, in the same run.
 
 Each patch keeps the observable behaviour (same answers, same checks); it changes only how the work is done.
-They are measurements for the owners of the code, not fixes: see "Findings" in bench/README.md. Patches that
-were adopted into the code (one SQLite connection per process, the Core nonce claim, pagination without a
-needless count) have been removed from here; what is left was measured and deliberately not adopted.
+The candidate fixes measured here earlier have been adopted; what is left undoes adopted decisions, to
+show what each one buys (bench/README.md).
 """
 
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Callable
-from typing import Any
 
 ENV = "FAPIAO_BENCH_PATCHES"
 Undo = list[tuple[object, str, object]]
@@ -32,37 +28,25 @@ def revert(undo: Undo) -> None:
         setattr(owner, name, value)
 
 
-def _ttl_cache(function: Callable[..., Any], seconds: float) -> Callable[..., Any]:
-    cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
-    lock = threading.Lock()
+def no_read_caches(undo: Undo) -> None:
+    """Every signed request reads its credentials and title list from the database, as before the
+    per-process caches (``services.revisions``): what the caches buy, in-process (``--ab``) or over HTTP."""
+    from fapiao.services.revisions import ReadCache
 
-    def cached(rt: Any, *args: Any) -> Any:
-        now = time.monotonic()
-        hit = cache.get(args)
-        if hit is not None and now - hit[0] < seconds:
-            return hit[1]
-        value = function(rt, *args)
-        with lock:
-            cache[args] = (now, value)
-        return value
-
-    return cached
+    _swap(ReadCache, "get", lambda _self, _key: None, undo)
 
 
-def cache_credentials(undo: Undo, seconds: float = 5.0) -> None:
-    """Keep resolved access keys, provider apps and sessions for a few seconds per process (no query and no
-    Fernet decryption per request). A real fix needs invalidation on disable/revoke (or a short TTL that the
-    docs state); only successful lookups are cached here, so unknown keys are still refused at once."""
-    from fapiao.gateways.aliyun import gateway
-    from fapiao.services import accounts, providers
+def wire_threads(undo: Undo) -> None:
+    """SQLite gateways on worker threads instead of the event loop (``gateways.wire``): what running them
+    inline buys. Over HTTP only (``--patch``); in-process runs have no event loop."""
+    from fapiao.store.db import Database
 
-    _swap(gateway, "resolve_access_key", _ttl_cache(accounts.resolve_access_key, seconds), undo)
-    _swap(providers, "resolve_app", _ttl_cache(providers.resolve_app, seconds), undo)
-    _swap(providers, "resolve_session", _ttl_cache(providers.resolve_session, seconds), undo)
+    _swap(Database, "serial", property(lambda _self: False), undo)
 
 
 PATCHES: dict[str, Callable[[Undo], None]] = {
-    "cache-credentials": cache_credentials,
+    "no-read-caches": no_read_caches,
+    "wire-threads": wire_threads,
 }
 
 
