@@ -21,7 +21,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from fapiao.store.tables import OutboxEvent, TmcMessage, table_of, utcnow
@@ -32,7 +32,7 @@ TMC_RETENTION = timedelta(hours=24)
 
 
 def publish(
-    session: Session,
+    session: Session | Connection,
     event_type: str,
     payload: dict[str, Any],
     *,
@@ -57,7 +57,9 @@ def publish(
     return event_id
 
 
-def _enqueue_invoice_apply(session: Session, event_id: str, app_id: int, application: dict[str, Any]) -> None:
+def _enqueue_invoice_apply(
+    session: Session | Connection, event_id: str, app_id: int, application: dict[str, Any]
+) -> None:
     # The application's own payload names its app and account: no lookups inside the filing transaction.
     content = {
         "apply_id": application["apply_id"],

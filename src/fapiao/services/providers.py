@@ -7,7 +7,7 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -202,6 +202,27 @@ def routed_app(session: Session, account_id: int) -> ProviderApp:
             "no invoice service provider is configured to receive applications", field="provider", code="NoProvider"
         )
     return default
+
+
+def routed_app_row(connection: Connection, account_id: int) -> Row[int, str]:
+    """``routed_app`` for Core callers: the app's ``id`` and ``app_key``, in one statement when routed."""
+    routed = connection.execute(_ROUTED_APP, {"account_id": account_id}).first()
+    if routed is not None:
+        return routed
+    default = connection.execute(_DEFAULT_APP).first()
+    if default is None:
+        raise Conflict(
+            "no invoice service provider is configured to receive applications", field="provider", code="NoProvider"
+        )
+    return default
+
+
+_ROUTED_APP = (
+    select(ProviderApp.id, ProviderApp.app_key)
+    .join(RoutingRule, RoutingRule.app_id == ProviderApp.id)
+    .where(RoutingRule.account_id == bindparam("account_id"), ProviderApp.enabled)
+)
+_DEFAULT_APP = select(ProviderApp.id, ProviderApp.app_key).where(ProviderApp.is_default, ProviderApp.enabled).limit(1)
 
 
 def resolve_app(rt: Runtime, app_key: str, *, cached: bool = False) -> AppCredential | None:

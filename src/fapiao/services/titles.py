@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.orm import Session
 
 from fapiao.domain.errors import NotFound, ValidationFailed
@@ -301,7 +301,7 @@ def _assign(row: Title, data: TitleData) -> None:
         setattr(row, name, value)
 
 
-def title_data(row: Title) -> TitleData:
+def title_data(row: Title | Row[Any]) -> TitleData:
     return TitleData.from_json({name: getattr(row, name) for name in _DATA_FIELDS})
 
 
