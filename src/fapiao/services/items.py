@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 
 from fapiao.domain.errors import NotFound, ValidationFailed
 from fapiao.domain.items import BizType, ItemAmounts, check_amounts
@@ -245,18 +244,6 @@ def _filtered(
     if f.created_to:
         query = query.where(item.created_at <= f.created_to)
     return query
-
-
-def lock_items(session: Session, account_id: int, item_ids: list[int]) -> list[InvoiceableItem]:
-    """The caller's items, locked for update (PostgreSQL) so reservations never double-spend an amount."""
-    return list(
-        session.scalars(
-            select(InvoiceableItem)
-            .where(InvoiceableItem.account_id == account_id, InvoiceableItem.id.in_(item_ids))
-            .order_by(InvoiceableItem.id)
-            .with_for_update()
-        )
-    )
 
 
 def _view(row: InvoiceableItem, account: Account) -> ItemView:
