@@ -1,6 +1,7 @@
 """Where the time goes: each call's gateway pipeline driven in-process (no HTTP, no thread pool) under
-pyinstrument, on the small SQLite store. ``µs per call`` here against the HTTP step's time per request shows
-how much of the latter is the server, framework and thread hand-off rather than Fapiao's own code."""
+pyinstrument, on a small store (SQLite unless ``--db postgresql``). ``µs per call`` here against the HTTP
+step's time per request shows how much of the latter is the server, framework and thread hand-off rather
+than Fapiao's own code."""
 
 from __future__ import annotations
 
@@ -34,15 +35,20 @@ def profile_call(rt: Any, call: Call, count: int, out: Path) -> dict[str, Any]:
     return {"us_per_call": wall / count * 1e6, "cpu_us_per_call": cpu / count * 1e6, "calls": count, "file": str(out)}
 
 
+def _store(run: Any) -> stores.Store:
+    """The small store of the first ``--db`` (SQLite unless ``--db postgresql``)."""
+    return stores.store_for(run.options.dbs[0], "small", run.options.pg_url)
+
+
 def profile_calls(run: Any, count: int = 1000) -> dict[str, Any]:
-    """Each call on the small SQLite store (with ``--patch`` experiments applied in this process)."""
+    """Each call on the small store of the first ``--db`` (with ``--patch`` experiments applied in this process)."""
     from bench.patches import apply
 
     apply(run.options.patches)
     from fapiao.services.runtime import build_runtime
     from fapiao.settings import Settings
 
-    store = stores.prepare(stores.store_for("sqlite", "small"), log=run.log)
+    store = stores.prepare(_store(run), log=run.log)
     stores.reset(store)
     folder: Path = run.options.out_dir / "profiles" / run.started
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,7 +78,7 @@ def ab_compare(run: Any, patches: str, rounds: int = 7, batch: int = 200) -> dic
     from fapiao.services.runtime import build_runtime
     from fapiao.settings import Settings
 
-    store = stores.prepare(stores.store_for("sqlite", "small"), log=run.log)
+    store = stores.prepare(_store(run), log=run.log)
     stores.reset(store)
     rt = build_runtime(Settings(data_dir=store.data_dir, database_url=store.url))
     results: dict[str, Any] = {}
