@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
-from fapiao.store.db import MIGRATIONS, Database, alembic_config, head_revision
+from fapiao.store import db
+from fapiao.store.db import MIGRATIONS, Database, alembic_config, head_revision, normalise_url
+from tests.conftest import POSTGRES_URL
 
 
 def test_head_revision_is_alembics_head_and_files_are_named_after_revisions() -> None:
@@ -23,4 +28,43 @@ def test_upgrade_migrates_an_empty_store_and_is_a_no_op_at_head(tmp_path: Path) 
     assert database.current_revision() == head_revision()
     database.upgrade()
     assert database.current_revision() == head_revision()
+    database.dispose()
+
+
+def _backend_of(database: Database) -> int:
+    with database.engine.connect() as connection:
+        pid: int = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    return pid
+
+
+def _terminate(url: str, pid: int) -> None:
+    killer = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    with killer.connect() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    killer.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs FAPIAO_TEST_DATABASE_URL")
+def test_an_idle_connection_the_server_dropped_is_replaced_before_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert POSTGRES_URL
+    database = Database(POSTGRES_URL)
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)  # every returned connection counts as idle
+    victim = _backend_of(database)
+    _terminate(POSTGRES_URL, victim)
+    assert _backend_of(database) != victim  # pinged, found dead, replaced: the caller never noticed
+    assert database.raw_fetch("SELECT 1", ()) == [(1,)]
+    database.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs FAPIAO_TEST_DATABASE_URL")
+def test_a_connection_in_steady_use_is_not_pinged_so_a_drop_fails_one_statement_then_heals() -> None:
+    assert POSTGRES_URL
+    database = Database(POSTGRES_URL)
+    victim = _backend_of(database)  # checked in just now: well within IDLE_PING_SECONDS
+    _terminate(POSTGRES_URL, victim)
+    with pytest.raises(OperationalError):
+        _backend_of(database)  # no ping, so the dead connection is used once
+    assert _backend_of(database) != victim  # the pool was discarded; the next request connects afresh
     database.dispose()

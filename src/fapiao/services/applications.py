@@ -503,7 +503,8 @@ def get_for_provider(
     its owner and app, then its lines — and no ORM session; the provider's wire view has no history.
     """
     parameters = {"apply_id": apply_id, "app_id": app_id, "account_id": merchant_account_id}
-    with rt.db.engine.connect() as connection:
+    # No shared snapshot needed: what this view shows of the lines never changes after filing.
+    with rt.db.reads() as connection:
         row = connection.execute(_PROVIDER_GET, parameters).first()
         if row is None:
             raise NotFound(f"application {apply_id} does not exist", field="apply_id")

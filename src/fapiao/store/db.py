@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -46,7 +47,34 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+# A pooled connection unused for this long is pinged before it is handed out. SQLAlchemy's pool_pre_ping
+# pings on every checkout: a round trip on every signed request. Connections in steady use are not pinged;
+# if the server went away under them, the first statement fails, SQLAlchemy discards the whole pool and the
+# next request connects afresh.
+IDLE_PING_SECONDS = 10.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    checked_in = record.info.get("checked_in")
+    if checked_in is None or time.monotonic() - checked_in < IDLE_PING_SECONDS:
+        return  # fresh from connect, or in steady use
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_connection.rollback()
+    except Exception as exc:
+        raise DisconnectionError("idle connection is gone") from exc  # the pool retries with a new one
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -133,6 +161,17 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @contextmanager
+    def reads(self) -> Iterator[Connection]:
+        """A connection for reads that need no common snapshot. On PostgreSQL it runs in autocommit (each
+        statement sees the latest commit; no BEGIN and ROLLBACK round trips); SQLite keeps its usual
+        transaction, since switching its driver's isolation level would undo the manual BEGIN set-up above."""
+        connection = self.engine.connect()
+        if self.dialect == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        with connection:
+            yield connection
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
