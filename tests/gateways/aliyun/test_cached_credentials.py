@@ -6,16 +6,15 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from fapiao.gateways.aliyun import gateway, signing
 from fapiao.services import accounts, titles
@@ -25,6 +24,7 @@ from fapiao.settings import Settings
 from fapiao.store.tables import AccessKey, Account
 from tests import factories
 from tests.support.cli import Cli
+from tests.support.statements import statements_matching
 
 V2017, V2023 = "2017-12-14", "2023-09-30"
 LIST_2017, LIST_2023 = "QueryInvoicingCustomerList", "ListInvoiceTitle"
@@ -90,21 +90,9 @@ def refusal(rt: Runtime, key: tuple[str, str], action: str = LIST_2017, version:
     return status, body["Code"]
 
 
-@contextmanager
-def credential_and_title_reads(rt: Runtime) -> Iterator[list[str]]:
+def credential_and_title_reads(rt: Runtime) -> AbstractContextManager[list[str]]:
     """The SQL statements of ``rt`` that read access keys, RAM policies or titles while the block runs."""
-    seen: list[str] = []
-    pattern = re.compile(r"\bFROM (access_keys|ram_policies|titles)\b")
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if pattern.search(statement):
-            seen.append(statement)
-
-    event.listen(rt.db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(rt.db.engine, "before_cursor_execute", record)
+    return statements_matching(rt.db.engine, r"\bFROM (access_keys|ram_policies|titles)\b")
 
 
 def ram_key(rt: Runtime, who: factories.Customer, *, policy: dict[str, Any] | None = READ_TITLES) -> tuple[str, str]:

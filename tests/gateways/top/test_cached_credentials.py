@@ -6,16 +6,15 @@ second ``Runtime`` on the same store, or a raw UPDATE) counts from the very next
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import Executable, event, update
+from sqlalchemy import Executable, update
 
 from fapiao.gateways.top import routes
 from fapiao.services import providers
@@ -24,6 +23,7 @@ from fapiao.services.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 from fapiao.store.tables import ProviderApp, ProviderSession, utcnow
 from tests.provider.support import GET, App, Merchant, new_app, new_application, new_merchant, signed
+from tests.support.statements import statements_matching
 
 FORM = "application/x-www-form-urlencoded"
 OK = "ok"
@@ -79,22 +79,10 @@ def of_session(session: str) -> Any:
     return update(ProviderSession).where(ProviderSession.session_key == session)
 
 
-@contextmanager
-def app_and_session_reads(rt: Runtime) -> Iterator[list[str]]:
+def app_and_session_reads(rt: Runtime) -> AbstractContextManager[list[str]]:
     """The SQL statements of ``rt`` that look an app's secret or a session up while the block runs (the
     handler's own read of the app key for its answer is not one)."""
-    seen: list[str] = []
-    pattern = re.compile(r"\bprovider_apps\.secret_sealed\b|\bFROM provider_sessions\b")
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if pattern.search(statement):
-            seen.append(statement)
-
-    event.listen(rt.db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(rt.db.engine, "before_cursor_execute", record)
+    return statements_matching(rt.db.engine, r"\bprovider_apps\.secret_sealed\b|\bFROM provider_sessions\b")
 
 
 INVALID_APP_KEY = (29, "isv.appkey-not-exists")
