@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
@@ -19,8 +18,7 @@ from sqlalchemy import update
 from fapiao.gateways.aliyun import gateway, signing
 from fapiao.services import accounts, titles
 from fapiao.services.context import OPERATOR
-from fapiao.services.runtime import Runtime, build_runtime
-from fapiao.settings import Settings
+from fapiao.services.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account
 from tests import factories
 from tests.support.cli import Cli
@@ -29,19 +27,6 @@ from tests.support.statements import statements_matching
 V2017, V2023 = "2017-12-14", "2023-09-30"
 LIST_2017, LIST_2023 = "QueryInvoicingCustomerList", "ListInvoiceTitle"
 READ_TITLES = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["bss:Query*"], "Resource": "*"}]}
-
-
-@pytest.fixture
-def warm(runtime: Runtime) -> Runtime:
-    return runtime
-
-
-@pytest.fixture
-def other(settings: Settings, runtime: Runtime) -> Iterator[Runtime]:
-    """A second process over the same store (and key file) as ``runtime``."""
-    rt = build_runtime(settings)
-    yield rt
-    rt.close()
 
 
 def signed_query(key: tuple[str, str], action: str, version: str) -> str:

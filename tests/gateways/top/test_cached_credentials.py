@@ -6,7 +6,6 @@ second ``Runtime`` on the same store, or a raw UPDATE) counts from the very next
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import timedelta
@@ -19,27 +18,13 @@ from sqlalchemy import Executable, update
 from fapiao.gateways.top import routes
 from fapiao.services import providers
 from fapiao.services.context import OPERATOR
-from fapiao.services.runtime import Runtime, build_runtime
-from fapiao.settings import Settings
+from fapiao.services.runtime import Runtime
 from fapiao.store.tables import ProviderApp, ProviderSession, utcnow
 from tests.provider.support import GET, App, Merchant, new_app, new_application, new_merchant, signed
 from tests.support.statements import statements_matching
 
 FORM = "application/x-www-form-urlencoded"
 OK = "ok"
-
-
-@pytest.fixture
-def warm(runtime: Runtime) -> Runtime:
-    return runtime
-
-
-@pytest.fixture
-def other(settings: Settings, runtime: Runtime) -> Iterator[Runtime]:
-    """A second process over the same store (and key file) as ``runtime``."""
-    rt = build_runtime(settings)
-    yield rt
-    rt.close()
 
 
 @pytest.fixture
