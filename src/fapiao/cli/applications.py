@@ -102,9 +102,7 @@ def update_status(apply_id: str, status: str, **info: str) -> Any:
     app = providers.resolve_app(rt, current.app_key)
     if app is None:
         raise Conflict(f"provider app {current.app_key} is disabled", field="app_key")
-    return applications.update_status(
-        rt, OPERATOR, app.app_id, apply_id, ApplicationStatus(status), ExInfo.parse(info), app_key=app.app_key
-    )
+    return applications.update_status(rt, OPERATOR, app.app_id, apply_id, ApplicationStatus(status), ExInfo.parse(info))
 
 
 @cli.group("providers")

@@ -262,7 +262,7 @@ def file_application(rt: Runtime, actor: Actor, user_id: int, request: FilingReq
             [SimpleNamespace(**line) for line in lines],
             [SimpleNamespace(**event)],
         )
-        _publish_filing(connection, actor, view, row_id=row_id, account_id=account.id, app_id=app.id)
+        _publish_filing(connection, actor, view, account_id=account.id, app_id=app.id)
         return view
 
 
@@ -303,7 +303,7 @@ _RESERVE = (
 
 
 def _publish_filing(
-    connection: Connection, actor: Actor, view: ApplicationView, *, row_id: int, account_id: int, app_id: int
+    connection: Connection, actor: Actor, view: ApplicationView, *, account_id: int, app_id: int
 ) -> None:
     payload = {"application": _event_payload(view)}
     outbox.publish(connection, "application.filed", payload, account_id=account_id, provider_app_id=app_id)
@@ -412,13 +412,11 @@ def update_status(
     info: ExInfo,
     *,
     merchant_account_id: int | None = None,
-    app_key: str | None = None,
 ) -> ApplicationView:
     """A provider moves an application it was routed. The row is locked (PostgreSQL ``FOR UPDATE``; SQLite
     holds the write lock from ``BEGIN IMMEDIATE``) and versioned, so concurrent updates never lose one.
 
     Every ``invoiceapply.update`` runs this, so it is Core statements on one connection, like filing.
-    ``app_key`` is accepted for callers that hold it; the row's own join reads it anyway.
     """
     parameters = {"apply_id": apply_id, "app_id": app_id, "account_id": merchant_account_id}
     with rt.db.engine.begin() as connection:

@@ -97,7 +97,6 @@ def _invoiceapply_update(call: Call) -> Mapping[str, Value]:
         status,
         info,
         merchant_account_id=call.merchant_account_id,
-        app_key=call.app.app_key,
     )
     return {"result": True, "total_count": 1}
 
