@@ -82,6 +82,9 @@ class ReadCache(Generic[K, V]):
         with self._lock:
             self._entries.pop(key, None)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -236,3 +236,10 @@ def test_a_secret_replaced_by_a_raw_update_counts_from_the_next_request(warm: Ru
     assert listed(warm, replaced) == []
     status, body = call(warm, who.basic)
     assert (status, body["Code"]) == (400, "SignatureDoesNotMatch")
+
+
+def test_an_unknown_key_is_looked_up_once_and_refused(warm: Runtime) -> None:
+    with statements_matching(warm.db.engine, r"\bFROM access_keys\b") as lookups:
+        status, body = call(warm, ("LTAI5tNoSuchKey000000000", "whatever"))
+    assert (status, body["Code"]) == (404, "InvalidAccessKeyId.NotFound")
+    assert len(lookups) == 1  # nothing was cached, so the refusal is the database's already

@@ -196,3 +196,9 @@ def test_a_wrong_secret_is_refused_by_a_warm_process(
     assert get(warm, app, apply_id, merchant.session) == OK
     assert get(warm, replace(app, secret="not-the-secret"), apply_id, merchant.session) == INVALID_SIGNATURE
     assert get(warm, app, apply_id, merchant.session) == OK
+
+
+def test_an_unknown_app_is_looked_up_once_and_refused(warm: Runtime, app: App, apply_id: str) -> None:
+    with statements_matching(warm.db.engine, r"\bFROM provider_apps\b") as lookups:
+        assert get(warm, replace(app, app_key="99999999"), apply_id, None) == INVALID_APP_KEY
+    assert len(lookups) == 1  # nothing was cached, so the refusal is the database's already

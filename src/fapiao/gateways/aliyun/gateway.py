@@ -76,9 +76,12 @@ def authenticate(rt: Runtime, req: RpcRequest, now: datetime) -> Credential:
     """
     creds = signing.credentials(req)
     signing.check_clock_skew(signing.parse_timestamp(creds.timestamp), now)
+    cached = creds.access_key_id in rt.caches.credentials
     try:
-        credential = _checked_key(rt, req, creds.access_key_id, cached=True)
+        credential = _checked_key(rt, req, creds.access_key_id, cached=cached)
     except errors.RpcError:
+        if not cached:
+            raise  # decided from the database already
         credential = _checked_key(rt, req, creds.access_key_id, cached=False)
     if creds.security_token is not None:
         raise errors.security_token_malformed()  # Fapiao issues no STS tokens, so none can be valid

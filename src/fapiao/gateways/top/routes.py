@@ -98,16 +98,21 @@ def _authenticated(rt: Runtime, params: Mapping[str, str]) -> tuple[CheckedReque
     """The common checks, with the app and session from this process's cache when their scopes' revisions
     are still current (one lookup); a refusal or a moved revision is decided again from the database, so
     a disabled app or a revoked session counts from the very next request."""
+    found: dict[str, Any] = {}
     try:
-        checked, app, grant = _check(rt, params, cached=True)
-        assert app is not None  # check_common needs the app's secret before it can accept a request
+        checked = _check(rt, params, found, cached=True)
+        app: AppCredential = found["app"]  # check_common needs the app's secret before it accepts a request
+        grant: SessionGrant | None = found.get("grant")
         scopes: tuple[str, ...] = (app.scope, *(grant.scopes if grant else ()))
         held: revisions.Revisions = (app.revision, *(grant.revisions if grant else ()))
         if revisions.current(rt, scopes) != held:
             raise _Stale
-    except (TopError, _Stale):
-        checked, app, grant = _check(rt, params, cached=False)
-        assert app is not None
+    except (TopError, _Stale) as exc:
+        if isinstance(exc, TopError) and not found.get("from_cache"):
+            raise  # decided from the database already (or before any lookup)
+        found = {}
+        checked = _check(rt, params, found, cached=False)
+        app = found["app"]
     return checked, app
 
 
@@ -115,12 +120,11 @@ class _Stale(Exception):
     """A cached credential was read at an older revision."""
 
 
-def _check(
-    rt: Runtime, params: Mapping[str, str], *, cached: bool
-) -> tuple[CheckedRequest, AppCredential | None, SessionGrant | None]:
-    found: dict[str, Any] = {}
+def _check(rt: Runtime, params: Mapping[str, str], found: dict[str, Any], *, cached: bool) -> CheckedRequest:
+    """``check_common``, recording in ``found`` the app, the session grant and whether the cache served one."""
 
     def app_secret(app_key: str) -> str | None:
+        found["from_cache"] = cached and app_key in rt.caches.apps
         credential = providers.resolve_app(rt, app_key, cached=cached)
         if credential is None:
             return None
@@ -128,8 +132,10 @@ def _check(
         return credential.secret
 
     def merchant(_app_key: str, session: str) -> MerchantSession | None:
+        app_id = found["app"].app_id
+        found["from_cache"] = found["from_cache"] or (cached and (app_id, session) in rt.caches.sessions)
         try:
-            grant = providers.resolve_session(rt, found["app"].app_id, session, cached=cached)
+            grant = providers.resolve_session(rt, app_id, session, cached=cached)
         except Unauthenticated as exc:
             if exc.code == "SessionExpired":
                 raise errors.session_expired() from None
@@ -137,7 +143,7 @@ def _check(
         found["grant"] = grant
         return grant.merchant
 
-    checked = check_common(
+    return check_common(
         params,
         datetime.now(UTC),
         app_secret,
@@ -145,7 +151,6 @@ def _check(
         SESSION_RULES,
         max_skew=timedelta(seconds=rt.settings.top_timestamp_skew_seconds),
     )
-    return checked, found.get("app"), found.get("grant")
 
 
 def _query_format(query: bytes) -> Format:
