@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bench.presign import RawRequest
-from fapiao.services.runtime import Runtime
+from fapiao.runtime import Runtime
 
 HOST = "127.0.0.1:8080"
 
@@ -15,7 +15,7 @@ def invoker(rt: Runtime, raw: RawRequest, host: str = HOST) -> Callable[[], tupl
     """A zero-argument call answering (HTTP status, body) for one pre-signed request."""
     path, _, query = raw.target.partition("?")
     if path == "/router/rest":
-        from fapiao.gateways.top.routes import handle as top_handle
+        from fapiao.protocols.top.routes import handle as top_handle
 
         content_type = next((v for k, v in raw.headers if k.lower() == "content-type"), None)
 
@@ -24,7 +24,7 @@ def invoker(rt: Runtime, raw: RawRequest, host: str = HOST) -> Callable[[], tupl
             return 200, rendered.body
 
         return top
-    from fapiao.gateways.aliyun.gateway import handle as rpc_handle
+    from fapiao.protocols.aliyun.gateway import handle as rpc_handle
 
     headers = [("host", host), *((k.lower(), v) for k, v in raw.headers if k.lower() != "host")]
 

@@ -31,7 +31,7 @@ def revert(undo: Undo) -> None:
 def no_read_caches(undo: Undo) -> None:
     """Every signed request reads its credentials and title list from the database, as before the
     per-process caches (``services.revisions``): what the caches buy, in-process (``--ab``) or over HTTP."""
-    from fapiao.services.revisions import ReadCache
+    from fapiao.auth.revisions import ReadCache
 
     _swap(ReadCache, "get", lambda _self, _key: None, undo)
 

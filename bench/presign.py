@@ -4,7 +4,7 @@ window so that the load generator (wrk) only replays bytes.
 The requests are byte-for-byte what the real clients send (see ``src/fapiao/gateways/aliyun/NOTES.md`` and
 ``src/fapiao/gateways/top/NOTES.md``): the tea SDK for v3, the tea SDK with ``signature_algorithm='v2'`` for
 v1, py-taobao-open for TOP md5, botocore SigV4 for moto's STS. Signatures come from Fapiao's own signing code
-(``fapiao.gateways.aliyun.signing``, ``fapiao.gateways.top.signing``), which the test suite pins against the
+(``fapiao.protocols.aliyun.signing``, ``fapiao.protocols.top.signing``), which the test suite pins against the
 real SDKs.
 """
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
-from fapiao.gateways.aliyun.headers import HeaderMap
-from fapiao.gateways.aliyun.signing import (
+from fapiao.protocols.aliyun.headers import HeaderMap
+from fapiao.protocols.aliyun.signing import (
     EMPTY_BODY_SHA256,
     V3_ALGORITHM,
     v1_signature,
@@ -27,7 +27,7 @@ from fapiao.gateways.aliyun.signing import (
     v3_signature,
     v3_string_to_sign,
 )
-from fapiao.gateways.top.signing import SignMethod, compute_sign
+from fapiao.protocols.top.signing import SignMethod, compute_sign
 
 TEA_USER_AGENT = "AlibabaCloud (Linux; x86_64) Python/3.11.7 Core/0.4.3 TeaDSL/2"
 TOP_USER_AGENT = "Python-urllib/3.11"

@@ -45,7 +45,7 @@ def profile_calls(run: Any, count: int = 1000) -> dict[str, Any]:
     from bench.patches import apply
 
     apply(run.options.patches)
-    from fapiao.services.runtime import build_runtime
+    from fapiao.runtime import build_runtime
     from fapiao.settings import Settings
 
     store = stores.prepare(_store(run), log=run.log)
@@ -75,7 +75,7 @@ def ab_compare(run: Any, patches: str, rounds: int = 7, batch: int = 200) -> dic
     """Before/after of ``patches`` in-process, robust to a busy machine: the two variants alternate in
     ``rounds`` short batches in one process, and each keeps its best (minimum) CPU time per call."""
     from bench.patches import apply, revert
-    from fapiao.services.runtime import build_runtime
+    from fapiao.runtime import build_runtime
     from fapiao.settings import Settings
 
     store = stores.prepare(_store(run), log=run.log)

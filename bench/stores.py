@@ -218,11 +218,13 @@ def _cli(store: Store, *args: str) -> str:
 def _fixtures(store: Store, demo: dict[str, Any]) -> dict[str, Any]:
     """What the calls need beyond the demo: a provider app and session (unless the demo has them), an item
     big enough for every ApplyInvoice of a run, and one filed application (template and TOP ``get`` target)."""
-    from fapiao.services import applications, items, providers
-    from fapiao.services.context import SYSTEM
-    from fapiao.services.runtime import build_runtime
+    from fapiao.applications import service as applications
+    from fapiao.items import service as items
+    from fapiao.providers import service as providers
+    from fapiao.runtime import build_runtime
     from fapiao.settings import Settings
     from fapiao.store.tables import Account, ProviderApp
+    from fapiao.usecases.actor import SYSTEM
 
     rt = build_runtime(Settings(data_dir=store.data_dir, database_url=store.url))
     try:

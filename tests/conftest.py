@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from fapiao.services.runtime import Runtime, build_runtime
+from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 from fapiao.store.db import Database, normalise_url
 from tests.support.cli import Cli

@@ -6,11 +6,16 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from fapiao.accounts import service as accounts
+from fapiao.addresses import service as addresses
+from fapiao.applications import service as applications
 from fapiao.domain.addresses import AddressData
 from fapiao.domain.titles import InvoiceKind, TitleData
-from fapiao.services import accounts, addresses, applications, items, providers, titles
-from fapiao.services.context import OPERATOR
-from fapiao.services.runtime import Runtime
+from fapiao.items import service as items
+from fapiao.providers import service as providers
+from fapiao.runtime import Runtime
+from fapiao.titles import service as titles
+from fapiao.usecases.actor import OPERATOR
 
 _counter = itertools.count(1)
 VALID_USCC = "91350100M000100Y43"

@@ -17,12 +17,12 @@ from contextlib import AbstractContextManager
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fapiao.gateways.aliyun import routes as aliyun_routes
-from fapiao.gateways.top import routes as top_routes
-from fapiao.gateways.wire import WireAnswer, WireApp, WireRequest
 from fapiao.logging import configure_logging
 from fapiao.notify.embedded import embedded_worker
-from fapiao.services.runtime import Runtime, build_runtime
+from fapiao.protocols.aliyun import routes as aliyun_routes
+from fapiao.protocols.top import routes as top_routes
+from fapiao.protocols.wire import WireAnswer, WireApp, WireRequest
+from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 
 
@@ -33,7 +33,7 @@ def create_app(runtime: Runtime | None = None) -> ASGIApp:
 
 
 def _rest_app(runtime: Runtime) -> ASGIApp:
-    from fapiao.gateways.rest.app import create_rest_app
+    from fapiao.protocols.rest.app import create_rest_app
 
     return create_rest_app(runtime)
 

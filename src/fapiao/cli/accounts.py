@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
+from fapiao.accounts import service as accounts
 from fapiao.cli.base import cli, output, parse_json_option, runtime
-from fapiao.services import accounts
-from fapiao.services.context import OPERATOR
+from fapiao.usecases.actor import OPERATOR
 
 
 @cli.group("accounts")

@@ -6,14 +6,15 @@ from typing import Any
 
 import click
 
+from fapiao.applications import service as applications
 from fapiao.cli.base import cli, output, runtime
 from fapiao.domain.applications import ApplicationStatus, ExInfo, Medium
 from fapiao.domain.errors import Conflict
 from fapiao.domain.money import yuan_str_to_fen
 from fapiao.domain.titles import InvoiceKind
-from fapiao.services import applications, providers
-from fapiao.services.context import OPERATOR
-from fapiao.services.pagination import PageRequest
+from fapiao.providers import service as providers
+from fapiao.usecases.actor import OPERATOR
+from fapiao.usecases.pagination import PageRequest
 
 _STATUSES = [s.value for s in ApplicationStatus]
 

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 import click
 
 from fapiao.domain.errors import DomainError
-from fapiao.services.runtime import Runtime, build_runtime
-from fapiao.services.serialize import to_jsonable
+from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
+from fapiao.usecases.serialize import to_jsonable
 
 F = TypeVar("F", bound=Callable[..., Any])
 

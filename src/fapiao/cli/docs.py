@@ -23,7 +23,7 @@ def docs_group() -> None:
 )
 def aliyun_docs(output: Path | None) -> None:
     """Write the BssOpenApi reference page from the operation catalog."""
-    from fapiao.gateways.aliyun import reference
+    from fapiao.protocols.aliyun import reference
 
     page = reference.render()
     if output is not None and str(output) == "-":

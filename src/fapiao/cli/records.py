@@ -9,14 +9,17 @@ from typing import Any, TypeVar
 
 import click
 
+from fapiao.addresses import service as addresses
+from fapiao.audit import service as audit
 from fapiao.cli.base import cli, output, runtime
+from fapiao.documents import service as documents
+from fapiao.documents.service import DocumentKind
 from fapiao.domain.addresses import AddressData
 from fapiao.domain.items import BizType
 from fapiao.domain.money import yuan_str_to_fen
-from fapiao.services import addresses, audit, documents, items
-from fapiao.services.context import OPERATOR
-from fapiao.services.documents import DocumentKind
-from fapiao.services.pagination import PageRequest
+from fapiao.items import service as items
+from fapiao.usecases.actor import OPERATOR
+from fapiao.usecases.pagination import PageRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -165,7 +168,7 @@ def documents_group() -> None:
 @output()
 def upload_document(user_id: int, kind: str, path: Path, name: str | None) -> Any:
     """Upload a document; titles refer to it by its file name."""
-    from fapiao.services.accounts import get_account
+    from fapiao.accounts.service import get_account
 
     account = get_account(runtime(), OPERATOR, user_id)
     return documents.upload(runtime(), OPERATOR, account.id, DocumentKind(kind), name or path.name, path.read_bytes())
@@ -187,7 +190,7 @@ def list_audit(user_id: int | None, entity_type: str | None, entity_id: str | No
     """List audit events, newest first."""
     account_id = None
     if user_id is not None:
-        from fapiao.services.accounts import get_account
+        from fapiao.accounts.service import get_account
 
         account_id = get_account(runtime(), OPERATOR, user_id).id
     return audit.list_events(

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from fapiao.cli.base import cli, output, runtime, state
-from fapiao.services import demo as demo_service
+from fapiao.demo import seed as demo_service
 
 
 def _endpoint(host: str, port: int) -> str:

@@ -10,9 +10,9 @@ import click
 from fapiao.cli.base import cli, output, runtime
 from fapiao.domain.tax_ids import HolderKind
 from fapiao.domain.titles import CustomerType, InvoiceKind, TaxpayerType, TitleData, TitleStatus
-from fapiao.services import titles
-from fapiao.services.context import OPERATOR
-from fapiao.services.pagination import PageRequest
+from fapiao.titles import service as titles
+from fapiao.usecases.actor import OPERATOR
+from fapiao.usecases.pagination import PageRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,10 +8,10 @@ from typing import Any
 import click
 
 from fapiao.cli.base import cli, output, runtime
-from fapiao.services import webhooks
-from fapiao.services.context import OPERATOR
-from fapiao.services.pagination import PageRequest
-from fapiao.services.serialize import to_jsonable
+from fapiao.usecases.actor import OPERATOR
+from fapiao.usecases.pagination import PageRequest
+from fapiao.usecases.serialize import to_jsonable
+from fapiao.webhooks import service as webhooks
 
 
 def _types(value: str | None) -> list[str] | None:

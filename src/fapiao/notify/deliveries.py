@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fapiao.notify.schedule import retry_delay
 from fapiao.notify.sender import Outcome
-from fapiao.services.runtime import Runtime
+from fapiao.runtime import Runtime
 from fapiao.store.tables import (
     Account,
     OutboxEvent,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from fapiao.notify import metrics
-from fapiao.services.runtime import Runtime
+from fapiao.runtime import Runtime
 from fapiao.store.tables import OutboxEvent, WebhookDelivery, WebhookEndpoint, utcnow
 
 PENDING = "pending"

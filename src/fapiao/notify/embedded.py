@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fapiao.notify.worker import Worker
-from fapiao.services.runtime import Runtime
+from fapiao.runtime import Runtime
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from fapiao.notify import deliveries, metrics
 from fapiao.notify.dispatch import dispatch
 from fapiao.notify.sender import Sender
 from fapiao.notify.signing import signature_header
-from fapiao.services.runtime import Runtime
+from fapiao.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,62 @@
+"""REST authentication: HTTP Basic with an access key id as the user name and its secret as the password.
+
+Deliberately simple for integrators and curl (``curl -u KEY_ID:SECRET``); the signed Alibaba Cloud and TOP
+schemes live in their own gateways. Use HTTPS in front of it in production.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPBasic
+
+from fapiao.accounts.service import resolve_access_key
+from fapiao.domain.errors import Unauthenticated
+from fapiao.runtime import Runtime
+from fapiao.usecases.actor import Actor
+
+# Declared for the OpenAPI document; the header is parsed below so failures use our error envelope.
+basic_scheme = HTTPBasic(auto_error=False, description="Access key id as user name, access key secret as password.")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def authenticate(request: Request, _: Annotated[object, Depends(basic_scheme)] = None) -> Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        raise Unauthenticated("send Authorization: Basic base64(access_key_id:access_key_secret)")
+    try:
+        key_id, sep, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthenticated("the Basic credentials are not valid base64 of id:secret") from None
+    if not sep:
+        raise Unauthenticated("the Basic credentials are not valid base64 of id:secret")
+    credential = resolve_access_key(get_runtime(request), key_id)
+    if not hmac.compare_digest(credential.secret.encode(), secret.encode()):
+        raise Unauthenticated("the access key does not exist or is disabled", field="key_id")
+    return credential.actor
+
+
+CurrentActor = Annotated[Actor, Depends(authenticate)]
+
+
+def allowed(permission: str) -> Any:
+    """A dependency: the authenticated actor, if its keys may perform ``permission`` (RAM policies)."""
+
+    def dependency(actor: CurrentActor) -> Actor:
+        actor.require(permission)
+        return actor
+
+    dependency.__name__ = f"allowed_{permission.replace(':', '_')}"
+    return Depends(dependency)
+
+
+CurrentRuntime = Annotated[Runtime, Depends(get_runtime)]

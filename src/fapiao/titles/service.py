@@ -1,0 +1,339 @@
+"""Invoice title use cases: create, edit and resubmit, submit a change, review, list."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, or_, select
+from sqlalchemy.orm import Session
+
+from fapiao.accounts.service import load_account
+from fapiao.audit import service as audit
+from fapiao.auth import revisions
+from fapiao.documents import service as documents
+from fapiao.documents.service import DocumentKind
+from fapiao.domain.errors import NotFound, ValidationFailed
+from fapiao.domain.tax_ids import HolderKind
+from fapiao.domain.titles import (
+    AdjustType,
+    InvoiceKind,
+    TitleData,
+    TitleStatus,
+    adjust_type_for,
+    check_title,
+    require_transition,
+)
+from fapiao.runtime import Runtime
+from fapiao.store.tables import Account, Title
+from fapiao.usecases import outbox
+from fapiao.usecases.actor import Actor
+from fapiao.usecases.pagination import Page, PageRequest, paginate
+from fapiao.usecases.serialize import to_jsonable
+
+_DATA_FIELDS = tuple(f.name for f in dataclasses.fields(TitleData))
+_DOCUMENT_FIELDS = {
+    "taxation_license": DocumentKind.TAXATION_LICENSE,
+    "title_change_instructions": DocumentKind.TITLE_CHANGE_INSTRUCTIONS,
+}
+
+
+@dataclass(frozen=True)
+class TitleView:
+    id: int
+    user_id: int
+    user_nick: str
+    status: TitleStatus
+    adjust_type: AdjustType
+    data: TitleData
+    pending_change: TitleData | None
+    warnings: tuple[str, ...]
+    review_note: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TitleFilter:
+    status: TitleStatus | None = None
+    invoice_kind: InvoiceKind | None = None
+    holder_kind: HolderKind | None = None
+    search: str | None = None  # matches title name or taxpayer id
+
+
+def create_title(
+    rt: Runtime,
+    actor: Actor,
+    user_id: int,
+    data: TitleData,
+    *,
+    title_id: int | None = None,
+    created_at: datetime | None = None,
+) -> TitleView:
+    """File a new title for review. ``title_id``/``created_at`` are for imports and the demo only."""
+    checked = check_title(data, rt.profile)
+    with rt.db.transaction() as session:
+        account = load_account(session, user_id)
+        actor.require_account(account.id)
+        _require_documents(session, account.id, checked.data)
+        row = Title(
+            id=title_id,
+            account_id=account.id,
+            status=TitleStatus.APPLYING.value,
+            adjust_type=AdjustType.DETAILS.value,
+            warnings=list(checked.warnings),
+            pending_change=None,
+            review_note="",
+            **_columns(checked.data),
+        )
+        if created_at is not None:
+            row.created_at = row.updated_at = created_at
+        session.add(row)
+        session.flush()
+        view = _view(row, account)
+        audit.record(session, actor, "title.create", "title", row.id, account_id=account.id, after=_snapshot(row))
+        _publish(session, "title.submitted", view, "create", account.id)
+        return view
+
+
+def update_title(rt: Runtime, actor: Actor, title_id: int, changes: dict[str, Any]) -> TitleView:
+    """Edit a title that has no approved version yet, and put it (back) under review."""
+    with rt.db.transaction() as session:
+        row, account = _load(session, actor, title_id)
+        require_transition("resubmit", TitleStatus(row.status), has_pending_change=_has_approved_version(row))
+        before = _snapshot(row)
+        checked = check_title(title_data(row).replace(**changes), rt.profile)
+        _require_documents(session, account.id, checked.data)
+        _assign(row, checked.data)
+        row.status, row.warnings, row.review_note = TitleStatus.APPLYING.value, list(checked.warnings), ""
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "title.resubmit",
+            "title",
+            row.id,
+            account_id=account.id,
+            before=before,
+            after=_snapshot(row),
+        )
+        view = _view(row, account)
+        _publish(session, "title.submitted", _view(row, account), "resubmit", account.id)
+        return view
+
+
+def submit_change(rt: Runtime, actor: Actor, title_id: int, changes: dict[str, Any]) -> TitleView:
+    """Propose a change to an approved title. The approved values stay in force until it is approved."""
+    with rt.db.transaction() as session:
+        row, account = _load(session, actor, title_id)
+        require_transition("change", TitleStatus(row.status), has_pending_change=row.pending_change is not None)
+        current = title_data(row)
+        checked = check_title(current.replace(**changes), rt.profile)
+        if checked.data == current:
+            raise ValidationFailed("the change does not change anything", field="changes")
+        adjust = adjust_type_for(current, checked.data, real_name_verified=account.real_name_verified)
+        _require_documents(session, account.id, checked.data)
+        before = _snapshot(row)
+        row.pending_change = checked.data.to_json()
+        row.status, row.adjust_type = TitleStatus.APPLYING.value, adjust.value
+        row.warnings, row.review_note = list(checked.warnings), ""
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "title.change",
+            "title",
+            row.id,
+            account_id=account.id,
+            before=before,
+            after=_snapshot(row),
+        )
+        view = _view(row, account)
+        _publish(session, "title.submitted", _view(row, account), "change", account.id)
+        return view
+
+
+def approve(rt: Runtime, actor: Actor, title_id: int, note: str = "") -> TitleView:
+    return _review(rt, actor, title_id, "approve", note)
+
+
+def reject(rt: Runtime, actor: Actor, title_id: int, reason: str) -> TitleView:
+    if not reason.strip():
+        raise ValidationFailed("a rejection needs a reason", field="reason")
+    return _review(rt, actor, title_id, "reject", reason.strip())
+
+
+def withdraw(rt: Runtime, actor: Actor, title_id: int) -> TitleView:
+    return _review(rt, actor, title_id, "withdraw", "")
+
+
+def invalidate(rt: Runtime, actor: Actor, title_id: int, reason: str) -> TitleView:
+    return _review(rt, actor, title_id, "invalidate", reason)
+
+
+def _review(rt: Runtime, actor: Actor, title_id: int, action: str, note: str) -> TitleView:
+    with rt.db.transaction() as session:
+        row, account = _load(session, actor, title_id)
+        if action in ("approve", "reject") and actor.is_customer:
+            raise NotFound("no such record")  # customers never review their own titles
+        require_transition(action, TitleStatus(row.status))
+        before = _snapshot(row)
+        pending = row.pending_change
+        if action == "approve":
+            if pending is not None:
+                _assign(row, TitleData.from_json(pending))
+            row.status = TitleStatus.APPROVED.value
+        elif action in ("reject", "withdraw") and pending is not None:
+            row.status = TitleStatus.APPROVED.value  # the approved version stays; the change is dropped
+        else:
+            row.status = {
+                "reject": TitleStatus.REJECTED,
+                "withdraw": TitleStatus.WITHDRAWN,
+                "invalidate": TitleStatus.INVALID,
+            }[action].value
+        row.pending_change, row.review_note = None, note
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            f"title.{action}",
+            "title",
+            row.id,
+            account_id=account.id,
+            before=before,
+            after=_snapshot(row),
+        )
+        view = _view(row, account)
+        _publish(session, "title.reviewed", _view(row, account), action, account.id)
+        return view
+
+
+def get_title(rt: Runtime, actor: Actor, title_id: int) -> TitleView:
+    with rt.db.transaction() as session:
+        row, account = _load(session, actor, title_id)
+        return _view(row, account)
+
+
+def list_titles(
+    rt: Runtime,
+    actor: Actor,
+    page: PageRequest,
+    *,
+    user_id: int | None = None,
+    filters: TitleFilter = TitleFilter(),
+) -> Page[TitleView]:
+    query = select(Title, Account).join(Account, Account.id == Title.account_id)
+    if actor.is_customer:
+        query = query.where(Title.account_id == actor.account_id)
+    if user_id is not None:
+        query = query.where(Account.user_id == user_id)
+    if filters.status:
+        query = query.where(Title.status == filters.status.value)
+    if filters.invoice_kind:
+        query = query.where(Title.invoice_kind == filters.invoice_kind.value)
+    if filters.holder_kind:
+        query = query.where(Title.holder_kind == filters.holder_kind.value)
+    if filters.search:
+        pattern = f"%{filters.search.strip()}%"
+        query = query.where(or_(Title.invoice_title.like(pattern), Title.register_no.like(pattern)))
+    with rt.db.transaction() as session:
+        return paginate(session, query, Title.id, page, _view)
+
+
+ACCOUNT_TITLES_LIMIT = 10_000
+
+
+def account_titles(rt: Runtime, actor: Actor, revision: int) -> tuple[TitleView, ...]:
+    """Every title of the actor's account, oldest first (at most ``ACCOUNT_TITLES_LIMIT``).
+
+    Signed list calls read this on every request, so it is answered from this process's cache while
+    ``revision`` — the account's cache revision as the caller read it during this request — is current.
+    """
+    account_id = actor.account_id
+    if account_id is None or not actor.is_customer:
+        raise NotFound("only an account's own keys list its titles this way")
+    cached = rt.caches.titles.current(account_id, (revision,))
+    if cached is not None:
+        return cached
+    query = (
+        select(Title, Account)
+        .join(Account, Account.id == Title.account_id)
+        .where(Title.account_id == account_id)
+        .order_by(Title.id)
+        .limit(ACCOUNT_TITLES_LIMIT)
+    )
+    with rt.db.transaction() as session:
+        (current,) = revisions.read(session.connection(), [revisions.account_scope(account_id)])
+        views = tuple(_view(title, account) for title, account in session.execute(query))
+    rt.caches.titles.put(account_id, views, (current,))
+    return views
+
+
+def _load(session: Session, actor: Actor, title_id: int) -> tuple[Title, Account]:
+    pair = session.execute(
+        select(Title, Account).join(Account, Account.id == Title.account_id).where(Title.id == title_id)
+    ).first()
+    if pair is None:
+        raise NotFound(f"title {title_id} does not exist", field="id")
+    actor.require_account(pair[1].id)
+    return pair[0], pair[1]
+
+
+def _require_documents(session: Session, account_id: int, data: TitleData) -> None:
+    """A title refers to its documents by file name; the file must have been uploaded by the account."""
+    for field, kind in _DOCUMENT_FIELDS.items():
+        name = getattr(data, field)
+        if name and documents.find_by_name(session, account_id, kind, name) is None:
+            raise ValidationFailed(
+                f"{field} names {name!r}, but no such {kind.value} document was uploaded", field=field
+            )
+
+
+def _has_approved_version(row: Title) -> bool:
+    return row.pending_change is not None
+
+
+def _columns(data: TitleData) -> dict[str, Any]:
+    return data.to_json()
+
+
+def _assign(row: Title, data: TitleData) -> None:
+    for name, value in data.to_json().items():
+        setattr(row, name, value)
+
+
+def title_data(row: Title | Row[Any]) -> TitleData:
+    return TitleData.from_json({name: getattr(row, name) for name in _DATA_FIELDS})
+
+
+def _snapshot(row: Title) -> dict[str, Any]:
+    return {
+        "status": row.status,
+        "adjust_type": row.adjust_type,
+        **title_data(row).to_json(),
+        "pending_change": row.pending_change,
+        "review_note": row.review_note,
+    }
+
+
+def _view(row: Title, account: Account) -> TitleView:
+    pending = TitleData.from_json(row.pending_change) if row.pending_change else None
+    return TitleView(
+        row.id,
+        account.user_id,
+        account.user_nick,
+        TitleStatus(row.status),
+        AdjustType(row.adjust_type),
+        title_data(row),
+        pending,
+        tuple(row.warnings),
+        row.review_note,
+        row.created_at,
+        row.updated_at,
+    )
+
+
+def _publish(session: Session, event_type: str, view: TitleView, action: str, account_id: int) -> None:
+    outbox.publish(session, event_type, {"title": to_jsonable(view), "action": action}, account_id=account_id)

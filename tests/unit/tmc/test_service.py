@@ -1,0 +1,105 @@
+"""The TMC queue: leases, redelivery, confirmation, isolation between apps, retention, parallel consumers."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+
+from fapiao.domain.errors import ValidationFailed
+from fapiao.runtime import Runtime
+from fapiao.store.tables import Account, ProviderApp, utcnow
+from fapiao.tmc import service as tmc
+from fapiao.usecases import outbox
+from tests import factories
+
+
+def publish(rt: Runtime, app_id: int, account_id: int, count: int) -> None:
+    """Announce ``count`` applications exactly as filing does (the outbox writes the TMC rows)."""
+    with rt.db.transaction() as session:
+        app_key = session.get_one(ProviderApp, app_id).app_key
+        account = session.get_one(Account, account_id)
+        for n in range(count):
+            application = {
+                "apply_id": f"A{n}",
+                "company_name": "示例",
+                "payee_register_no": "91350100M000100Y43",
+                "app_key": app_key,
+                "user_id": account.user_id,
+                "user_nick": account.user_nick,
+            }
+            outbox.publish(
+                session,
+                "application.filed",
+                {"application": application},
+                account_id=account_id,
+                provider_app_id=app_id,
+            )
+
+
+@pytest.fixture
+def queue(runtime: Runtime) -> tuple[int, int]:
+    app = factories.provider_app(runtime)
+    who = factories.customer(runtime)
+    return app.app.id, who.account_id
+
+
+def test_consume_leases_and_redelivers_until_confirmed(runtime: Runtime, queue: tuple[int, int]) -> None:
+    app_id, account_id = queue
+    publish(runtime, app_id, account_id, 3)
+    now = utcnow()
+    first = tmc.consume(runtime, app_id, quantity=10, now=now)
+    assert [m.retried for m in first] == [0, 0, 0] and first[0].content.startswith('{"apply_id":"A0"')
+    assert tmc.consume(runtime, app_id, quantity=10, now=now + timedelta(seconds=299)) == []
+    assert tmc.confirm(runtime, app_id, [first[0].id, first[1].id]) == 2
+    later = now + timedelta(seconds=runtime.settings.tmc_visibility_seconds + 1)
+    again = tmc.consume(runtime, app_id, quantity=10, now=later)
+    assert [(m.id, m.retried) for m in again] == [(first[2].id, 1)]
+    tmc.release(runtime, app_id, [again[0].id])  # a failed message is handed out again right away
+    assert [m.retried for m in tmc.consume(runtime, app_id, quantity=10, now=utcnow() + timedelta(seconds=1))] == [2]
+
+
+def test_apps_and_groups_are_isolated(runtime: Runtime, queue: tuple[int, int]) -> None:
+    app_id, account_id = queue
+    other = factories.provider_app(runtime, "另一家", default=False).app.id
+    publish(runtime, app_id, account_id, 1)
+    assert tmc.consume(runtime, other, quantity=10) == []
+    assert tmc.consume(runtime, app_id, group_name="other", quantity=10) == []
+    [message] = tmc.consume(runtime, app_id, quantity=10)
+    assert tmc.confirm(runtime, other, [message.id]) == 0  # not its message
+    later = utcnow() + timedelta(seconds=runtime.settings.tmc_visibility_seconds + 1)
+    assert [m.id for m in tmc.consume(runtime, app_id, quantity=10, now=later)] == [message.id]
+
+
+def test_quantity_bounds_and_retention(runtime: Runtime, queue: tuple[int, int]) -> None:
+    app_id, account_id = queue
+    for quantity, ok in ((9, False), (10, True), (200, True), (201, False)):
+        if ok:
+            tmc.consume(runtime, app_id, quantity=quantity, now=utcnow() - timedelta(days=2))
+        else:
+            with pytest.raises(ValidationFailed):
+                tmc.consume(runtime, app_id, quantity=quantity)
+    with pytest.raises(ValidationFailed):
+        tmc.confirm(runtime, app_id, list(range(201)))
+    publish(runtime, app_id, account_id, 12)
+    assert len(tmc.consume(runtime, app_id, quantity=10)) == 10
+    assert tmc.purge_expired(runtime, utcnow() + timedelta(hours=23)) == 0
+    assert tmc.consume(runtime, app_id, quantity=10, now=utcnow() + timedelta(hours=25)) == []  # expired
+    assert tmc.purge_expired(runtime, utcnow() + timedelta(hours=25)) == 0  # consume purged them already
+
+
+def test_parallel_consumers_never_share_a_message(runtime: Runtime, queue: tuple[int, int]) -> None:
+    app_id, account_id = queue
+    publish(runtime, app_id, account_id, 60)
+    start = threading.Barrier(6)
+
+    def pull(_: int) -> list[int]:
+        start.wait()
+        return [m.id for m in tmc.consume(runtime, app_id, quantity=10)]
+
+    with ThreadPoolExecutor(6) as pool:
+        batches = list(pool.map(pull, range(6)))
+    handed_out = [i for batch in batches for i in batch]
+    assert len(handed_out) == len(set(handed_out)) == 60
