@@ -219,6 +219,7 @@ def _fixtures(store: Store, demo: dict[str, Any]) -> dict[str, Any]:
     """What the calls need beyond the demo: a provider app and session (unless the demo has them), an item
     big enough for every ApplyInvoice of a run, and one filed application (template and TOP ``get`` target)."""
     from fapiao.applications import service as applications
+    from fapiao.applications.commands import FileApplication
     from fapiao.items import service as items
     from fapiao.providers import service as providers
     from fapiao.runtime import build_runtime
@@ -246,7 +247,7 @@ def _fixtures(store: Store, demo: dict[str, Any]) -> dict[str, Any]:
             rt,
             SYSTEM,
             user_id,
-            applications.FilingRequest(
+            FileApplication(
                 title_id=int(demo["aliyun"]["title_id"]),
                 item_ids=(item.id,),
                 amount_fen=100,

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from fapiao.logging import configure_logging
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 from fapiao.store.db import Database, normalise_url
@@ -33,6 +34,12 @@ ENGINES = [
         marks=[pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=_SKIP_PG)],
     ),
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def production_logging() -> None:
+    """Logs as ``fapiao serve`` writes them, so tests see what an operator's log would hold (no locals)."""
+    configure_logging("INFO")
 
 
 @pytest.fixture(scope="session")

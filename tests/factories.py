@@ -9,6 +9,7 @@ from typing import Any
 from fapiao.accounts import service as accounts
 from fapiao.addresses import service as addresses
 from fapiao.applications import service as applications
+from fapiao.applications.commands import FileApplication
 from fapiao.domain.addresses import AddressData
 from fapiao.domain.titles import InvoiceKind, TitleData
 from fapiao.items import service as items
@@ -94,5 +95,5 @@ def filed_application(rt: Runtime, who: Customer, **overrides: Any) -> applicati
     """An application on an approved title and a fresh item (a default provider must exist)."""
     title = approved_title(rt, who)
     billed = item(rt, who, original_fen=250_00)
-    request = applications.FilingRequest(title_id=title.id, item_ids=(billed.id,), **overrides)
+    request = FileApplication(title_id=title.id, item_ids=(billed.id,), **overrides)
     return applications.file_application(rt, OPERATOR, who.user_id, request)

@@ -3,3 +3,4 @@
 from pathlib import Path
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
+REPOSITORY = Path(__file__).parents[2]

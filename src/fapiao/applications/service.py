@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, Row, Select, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from fapiao.applications.commands import FileApplication
 from fapiao.audit import service as audit
 from fapiao.domain.applications import (
     ApplicationStatus,
@@ -21,7 +22,7 @@ from fapiao.domain.applications import (
     allocate,
     check_transition,
 )
-from fapiao.domain.errors import Conflict, NotFound, ValidationFailed
+from fapiao.domain.errors import Conflict, NotFound, Reason, ValidationFailed
 from fapiao.domain.titles import InvoiceKind, TitleStatus
 from fapiao.providers.service import routed_app, routed_app_row
 from fapiao.runtime import Runtime
@@ -38,31 +39,11 @@ from fapiao.store.tables import (
     utcnow,
 )
 from fapiao.titles.service import title_data
-from fapiao.usecases import outbox
+from fapiao.usecases import outbox, spec
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.idempotency import fingerprint
 from fapiao.usecases.pagination import Page, PageRequest, paginate
 from fapiao.usecases.serialize import to_jsonable
-
-MAX_EMAILS_LENGTH = 200
-MAX_SELECTED_ITEMS = 500
-
-
-@dataclass(frozen=True)
-class FilingRequest:
-    """What a customer asks for. ``amount_fen`` None invoices everything the selected items still allow."""
-
-    title_id: int
-    item_ids: tuple[int, ...]
-    amount_fen: int | None = None
-    address_id: int | None = None
-    invoice_kind: InvoiceKind | None = None  # default: the title's own
-    medium: Medium | None = None  # default: paper when an address is given, else electronic
-    user_remark: str = ""
-    emails: str = ""
-    process_way: int = 1
-    apply_user_nick: str = ""
-    client_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +128,7 @@ class ImportedApplication:
     sender_logistics_no: str = ""
 
 
-def file_application(rt: Runtime, actor: Actor, user_id: int, request: FilingRequest) -> ApplicationView:
+def file_application(rt: Runtime, actor: Actor, user_id: int, request: FileApplication) -> ApplicationView:
     """File an application: checks the title, address and items, reserves the amount on the items so it
     cannot be invoiced twice, routes it, and publishes ``application.filed`` — all in one transaction.
     A repeated ``client_token`` with the same request returns the first application.
@@ -169,25 +150,25 @@ def file_application(rt: Runtime, actor: Actor, user_id: int, request: FilingReq
             if earlier is not None:
                 if earlier.request_fingerprint != request_hash:
                     raise Conflict(
-                        "this ClientToken was used with different parameters",
-                        field="ClientToken",
-                        code="IdempotentParameterMismatch",
+                        "this client token was used with different parameters",
+                        field="client_token",
+                        reason=Reason.IDEMPOTENCY_MISMATCH,
                     )
                 return _load_view(connection, earlier.id)
         title = _usable_title(connection, account.id, request.title_id)
         address = _address(connection, account.id, request.address_id)
         medium = request.medium or (Medium.PAPER if address is not None else Medium.ELECTRONIC)
         if medium is Medium.PAPER and address is None:
-            raise ValidationFailed("a paper invoice needs a mailing address", field="AddressId")
+            raise ValidationFailed("a paper invoice needs a mailing address", field="address_id")
         kind = request.invoice_kind or InvoiceKind(title.invoice_kind)
         if kind is InvoiceKind.SPECIAL and title.invoice_kind != InvoiceKind.SPECIAL.value:
-            raise ValidationFailed("this title is not approved for special VAT invoices", field="InvoicingType")
+            raise ValidationFailed("this title is not approved for special VAT invoices", field="invoice_kind")
 
         items = connection.execute(_LOCK_ITEMS, {"account_id": account.id, "ids": list(request.item_ids)}).all()
         found = {i.id for i in items}
         missing = [i for i in request.item_ids if i not in found]
         if missing:
-            raise NotFound(f"invoiceable item {missing[0]} does not exist", field="SelectedIds")
+            raise NotFound(f"invoiceable item {missing[0]} does not exist", field="item_ids")
         rooms = [i.original_fen - i.offset_fen - i.invoiced_fen - i.reserved_fen for i in items]
         total = sum(r for r in rooms if r > 0)
         amount = request.amount_fen if request.amount_fen is not None else total
@@ -554,28 +535,21 @@ def list_applications(
         return paginate(session, query, Application.id, page, lambda row: _view(session, row), descending=True)
 
 
-def _check_request(request: FilingRequest) -> None:
-    if not request.item_ids:
-        raise ValidationFailed("select at least one invoiceable item", field="SelectedIds")
-    if len(request.item_ids) > MAX_SELECTED_ITEMS:
-        raise ValidationFailed(f"at most {MAX_SELECTED_ITEMS} items per application", field="SelectedIds")
+def _check_request(request: FileApplication) -> None:
+    spec.check(request)
     if len(set(request.item_ids)) != len(request.item_ids):
-        raise ValidationFailed("an item is selected twice", field="SelectedIds")
-    if len(request.emails) > MAX_EMAILS_LENGTH:
-        raise ValidationFailed(f"emails is longer than {MAX_EMAILS_LENGTH} characters", field="emails")
+        raise ValidationFailed("an item is selected twice", field="item_ids")
     for email in filter(None, (e.strip() for e in request.emails.split(","))):
         if "@" not in email or " " in email:
             raise ValidationFailed(f"not an email address: {email}", field="emails")
-    if len(request.user_remark) > 500:
-        raise ValidationFailed("the remark is longer than 500 characters", field="UserRemark")
 
 
 def _usable_title(connection: Connection, account_id: int, title_id: int) -> Row[Any]:
     title = connection.execute(_TITLE, {"id": title_id}).first()
     if title is None or title.account_id != account_id:
-        raise NotFound(f"invoice title {title_id} does not exist", field="CustomerId")
+        raise NotFound(f"invoice title {title_id} does not exist", field="title_id")
     if title.status != TitleStatus.APPROVED.value:
-        raise ValidationFailed(f"invoice title {title_id} is {title.status}, not approved", field="CustomerId")
+        raise ValidationFailed(f"invoice title {title_id} is {title.status}, not approved", field="title_id")
     return title
 
 
@@ -584,7 +558,7 @@ def _address(connection: Connection, account_id: int, address_id: int | None) ->
         return None
     address = connection.execute(_ADDRESS, {"id": address_id}).first()
     if address is None or address.account_id != account_id or address.deleted:
-        raise NotFound(f"address {address_id} does not exist", field="AddressId")
+        raise NotFound(f"address {address_id} does not exist", field="address_id")
     return address
 
 

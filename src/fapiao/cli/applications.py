@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from fapiao.applications import service as applications
+from fapiao.applications.commands import FileApplication
 from fapiao.cli.base import cli, output, runtime
 from fapiao.domain.applications import ApplicationStatus, ExInfo, Medium
 from fapiao.domain.errors import Conflict
@@ -47,7 +48,7 @@ def file_application(
     emails: str,
 ) -> Any:
     """File an application for an account; it is routed and announced to one provider app."""
-    request = applications.FilingRequest(
+    request = FileApplication(
         title_id=title_id,
         item_ids=item_ids,
         amount_fen=yuan_str_to_fen(amount, "amount") if amount is not None else None,

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from fapiao.domain.errors import DomainError
+from fapiao.protocols.native import status_and_code
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 from fapiao.usecases.serialize import to_jsonable
@@ -81,11 +82,11 @@ def output(human: Callable[[Any], str] | None = None) -> Callable[[F], F]:
             try:
                 result = func(*args, **kwargs)
             except DomainError as exc:
-                error = {"code": exc.code, "message": exc.message, "field": exc.field}
+                error = {"code": status_and_code(exc)[1], "message": exc.message, "field": exc.field}
                 if as_json:
                     click.echo(json.dumps({"error": error}, ensure_ascii=False))
                 else:
-                    click.echo(f"error: {exc.message} ({exc.code})", err=True)
+                    click.echo(f"error: {exc.message} ({status_and_code(exc)[1]})", err=True)
                 sys.exit(1)
             data = to_jsonable(result)
             if as_json:

@@ -71,7 +71,7 @@ class ExInfo:
     invoice_no: str = ""
 
     @classmethod
-    def parse(cls, raw: str | Mapping[str, Any] | None, field: str = "ex_info") -> ExInfo:
+    def parse(cls, raw: str | Mapping[str, Any] | None, field: str = "details") -> ExInfo:
         """Lenient like TOP: numbers or strings, unknown keys ignored; not JSON is an error."""
         if raw is None or raw == "":
             return cls()
@@ -108,22 +108,22 @@ def check_transition(current: ApplicationStatus, target: ApplicationStatus, medi
     if target not in _NEXT[current]:
         raise IllegalTransition(f"an application that is {current.value} cannot become {target.value}", field="status")
     if target is ApplicationStatus.COMPLETED and current is ApplicationStatus.INVOICING and medium is Medium.PAPER:
-        raise IllegalTransition("a paper invoice must be sent (status 4) before it is completed", field="status")
+        raise IllegalTransition("a paper invoice must be sent before it is completed", field="status")
     if target is ApplicationStatus.REJECTED and not info.message:
-        raise MissingValue("a rejection needs its reason in ex_info.message", field="ex_info")
+        raise MissingValue("a rejection needs its reason (message)", field="details")
     if target is ApplicationStatus.SENT and not (info.logistics_company and info.logistics_no):
-        raise MissingValue("status 4 needs ex_info.logistics_company and ex_info.logistics_no", field="ex_info")
+        raise MissingValue("sending needs the logistics company and number", field="details")
     if target is ApplicationStatus.COMPLETED and not info.invoice_no:
-        raise MissingValue("completing needs the issued invoice's ex_info.invoice_no", field="ex_info")
+        raise MissingValue("completing needs the issued invoice's number (invoice_no)", field="details")
     return True
 
 
 def allocate(amount_fen: int, available: list[int]) -> list[int]:
     """Spread an invoice amount over the selected items in order, never more than each still allows."""
     if amount_fen <= 0:
-        raise ValidationFailed("the invoice amount must be positive", field="InvoiceAmount")
+        raise ValidationFailed("the invoice amount must be positive", field="amount_fen")
     if amount_fen > sum(a for a in available if a > 0):
-        raise ValidationFailed("the invoice amount exceeds what the selected items still allow", field="InvoiceAmount")
+        raise ValidationFailed("the invoice amount exceeds what the selected items still allow", field="amount_fen")
     shares: list[int] = []
     remaining = amount_fen
     for room in available:

@@ -1,44 +1,68 @@
-"""Domain errors with stable names; each gateway maps them to its protocol's own codes."""
+"""Domain errors in neutral terms: a ``Reason`` and the domain name of the input at fault.
+
+No wire name appears here or in any service: each protocol maps a reason onto its own code and status, and
+a domain field name (``item_ids``) onto its own parameter name (``SelectedIds``, ``item_ids``, …) through the
+catalog that declared the mapping.
+"""
 
 from __future__ import annotations
 
+import enum
+
+
+class Reason(enum.StrEnum):
+    """Why a use case refused; stable, documented, protocol-neutral."""
+
+    INVALID = "invalid"  # a value breaks a rule
+    MISSING = "missing"  # a required value is absent
+    NOT_FOUND = "not_found"  # no such record, or not the caller's
+    CONFLICT = "conflict"  # the record's state does not allow it (duplicate, in use)
+    IDEMPOTENCY_MISMATCH = "idempotency_mismatch"  # an idempotency key reused with other input
+    IN_FLIGHT = "in_flight"  # the same work is being done right now
+    LIMIT_REACHED = "limit_reached"  # a per-owner quota is full
+    ILLEGAL_TRANSITION = "illegal_transition"  # the status machine refuses the change
+    FORBIDDEN = "forbidden"  # the actor may not do this
+    UNAUTHENTICATED = "unauthenticated"  # unknown or disabled credential
+    EXPIRED = "expired"  # a credential that has run out (a TOP session)
+    UNAVAILABLE = "unavailable"  # the platform is not set up for it (no provider routed); not the caller's fault
+
 
 class DomainError(Exception):
-    """Base of every rule violation. ``code`` is stable and documented; ``field`` names the input at fault."""
+    """Base of every refusal. ``field`` is the domain name of the input at fault, if one is."""
 
-    code = "InvalidInput"
+    reason = Reason.INVALID
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, reason: Reason | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
-        if code is not None:
-            self.code = code
+        if reason is not None:
+            self.reason = reason
 
 
 class ValidationFailed(DomainError):
-    code = "InvalidParameter"
+    reason = Reason.INVALID
 
 
 class MissingValue(DomainError):
-    code = "MissingParameter"
+    reason = Reason.MISSING
 
 
 class NotFound(DomainError):
-    code = "NotFound"
+    reason = Reason.NOT_FOUND
 
 
 class Conflict(DomainError):
-    code = "Conflict"
+    reason = Reason.CONFLICT
 
 
 class IllegalTransition(DomainError):
-    code = "IllegalTransition"
+    reason = Reason.ILLEGAL_TRANSITION
 
 
 class PermissionDenied(DomainError):
-    code = "Forbidden"
+    reason = Reason.FORBIDDEN
 
 
 class Unauthenticated(DomainError):
-    code = "Unauthenticated"
+    reason = Reason.UNAUTHENTICATED

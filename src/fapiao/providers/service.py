@@ -15,7 +15,7 @@ from fapiao.accounts.service import load_account
 from fapiao.audit import service as audit
 from fapiao.auth import revisions
 from fapiao.crypto import random_token
-from fapiao.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from fapiao.domain.errors import Conflict, NotFound, Reason, Unauthenticated, ValidationFailed
 from fapiao.runtime import Runtime
 from fapiao.store.tables import Account, ProviderApp, ProviderSession, RoutingRule, utcnow
 from fapiao.usecases.actor import Actor
@@ -200,7 +200,9 @@ def routed_app(session: Session, account_id: int) -> ProviderApp:
     default = session.scalars(select(ProviderApp).where(ProviderApp.is_default, ProviderApp.enabled)).first()
     if default is None:
         raise Conflict(
-            "no invoice service provider is configured to receive applications", field="provider", code="NoProvider"
+            "no invoice service provider is configured to receive applications",
+            field="provider",
+            reason=Reason.UNAVAILABLE,
         )
     return default
 
@@ -213,7 +215,9 @@ def routed_app_row(connection: Connection, account_id: int) -> Row[int, str]:
     default = connection.execute(_DEFAULT_APP).first()
     if default is None:
         raise Conflict(
-            "no invoice service provider is configured to receive applications", field="provider", code="NoProvider"
+            "no invoice service provider is configured to receive applications",
+            field="provider",
+            reason=Reason.UNAVAILABLE,
         )
     return default
 
@@ -260,7 +264,7 @@ def resolve_session(rt: Runtime, app_id: int, session_key: str, *, cached: bool 
     if value.revoked:
         raise Unauthenticated("invalid session", field="session")
     if value.expires_at is not None and value.expires_at < utcnow():
-        raise Unauthenticated("session expired", field="session", code="SessionExpired")
+        raise Unauthenticated("session expired", field="session", reason=Reason.EXPIRED)
     return value
 
 

@@ -82,7 +82,7 @@ def consume(
 def confirm(rt: Runtime, app_id: int, message_ids: Sequence[int], *, group_name: str = DEFAULT_GROUP) -> int:
     """Settle the app's own messages (other apps' ids and unknown ids are ignored); returns how many."""
     if len(message_ids) > MAX_CONFIRM:
-        raise ValidationFailed(f"at most {MAX_CONFIRM} message ids per call", field="s_message_ids")
+        raise ValidationFailed(f"at most {MAX_CONFIRM} message ids per call", field="message_ids")
     if not message_ids:
         return 0
     with rt.db.transaction() as session:

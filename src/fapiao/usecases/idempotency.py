@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from fapiao.domain.errors import Conflict
+from fapiao.domain.errors import Conflict, Reason, ValidationFailed
 from fapiao.runtime import Runtime
 from fapiao.store.tables import IdempotencyRecord, utcnow
 
@@ -42,11 +42,7 @@ def run_once(
     retried with the same key (as Stripe does for 4xx caused by the request itself).
     """
     if not key or len(key) > 128:
-        raise Conflict(
-            "Idempotency-Key must have 1 to 128 characters",
-            field="Idempotency-Key",
-            code="InvalidIdempotencyKey",
-        )
+        raise ValidationFailed("an idempotency key must have 1 to 128 characters", field="idempotency_key")
     with rt.db.transaction() as session:
         session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION))
         found = session.scalars(
@@ -70,8 +66,8 @@ def run_once(
 def _replay(found: IdempotencyRecord, request_fingerprint: str) -> StoredResponse:
     if found.fingerprint != request_fingerprint:
         raise Conflict(
-            "this Idempotency-Key was used with a different request",
-            field="Idempotency-Key",
-            code="IdempotencyKeyReused",
+            "this idempotency key was used with a different request",
+            field="idempotency_key",
+            reason=Reason.IDEMPOTENCY_MISMATCH,
         )
     return StoredResponse(found.status_code, found.body, True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from fapiao.accounts.service import load_account
 from fapiao.audit import service as audit
 from fapiao.crypto import random_token
-from fapiao.domain.errors import Conflict, NotFound, ValidationFailed
+from fapiao.domain.errors import Conflict, NotFound, Reason, ValidationFailed
 from fapiao.notify import deliveries as states
 from fapiao.notify.targets import check_url
 from fapiao.providers.service import load_app
@@ -132,7 +132,7 @@ def create_endpoint(
             row.provider_app_id = load_app(session, app_key or "").id
             owned = WebhookEndpoint.provider_app_id == row.provider_app_id
         if (session.scalar(select(func.count()).where(owned)) or 0) >= MAX_ENDPOINTS:
-            raise Conflict(f"an owner has at most {MAX_ENDPOINTS} webhook endpoints", code="TooManyEndpoints")
+            raise Conflict(f"an owner has at most {MAX_ENDPOINTS} webhook endpoints", reason=Reason.LIMIT_REACHED)
         session.add(row)
         session.flush()
         session.add(WebhookSecret(endpoint_id=row.id, secret_sealed=rt.box.seal(secret)))
@@ -255,7 +255,7 @@ def redeliver(rt: Runtime, actor: Actor, delivery_id: int) -> DeliveryView:
             raise NotFound(f"delivery {delivery_id} does not exist", field="delivery_id")
         endpoint = _load(session, actor, row.endpoint_id)
         if row.claimed_until is not None and row.claimed_until > now:
-            raise Conflict("an attempt of this delivery is in flight", field="delivery_id", code="InFlight")
+            raise Conflict("an attempt of this delivery is in flight", field="delivery_id", reason=Reason.IN_FLIGHT)
         if row.status != states.PENDING:
             row.status, row.manual = states.PENDING, True
         row.next_attempt_at = now

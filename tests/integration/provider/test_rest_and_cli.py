@@ -69,7 +69,9 @@ def test_customers_file_list_and_read_their_applications(stack: Stack, admin: ht
         assert first.status_code == replay.status_code == 201
         assert replay.headers["idempotent-replayed"] == "true" and replay.json() == first.json()
         second = api.post("/applications", json={**request, "amount_fen": 200_01})
-        assert second.status_code == 400 and second.json()["error"]["field"] == "InvoiceAmount"
+        assert (
+            second.status_code == 400 and second.json()["error"]["field"] == "amount_fen"
+        )  # the domain name, not a wire name
         application = first.json()
         assert (application["status"], application["app_key"], application["amount_fen"]) == ("pending", app_key, 10000)
         assert application["history"][0]["to_status"] == "pending"

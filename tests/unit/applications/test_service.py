@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from fapiao.applications import service as applications
-from fapiao.applications.service import FilingRequest
+from fapiao.applications.commands import FileApplication
 from fapiao.domain.applications import ApplicationStatus, ExInfo, Medium
 from fapiao.domain.errors import Conflict, IllegalTransition, MissingValue, NotFound, ValidationFailed
 from fapiao.items import service as items
@@ -26,7 +26,7 @@ def test_filing_reserves_amounts_routes_and_announces(runtime: Runtime) -> None:
     a = factories.item(runtime, who, original_fen=100_00)
     b = factories.item(runtime, who, original_fen=300_00)
     filed = applications.file_application(
-        runtime, OPERATOR, who.user_id, FilingRequest(title.id, (a.id, b.id), amount_fen=250_00)
+        runtime, OPERATOR, who.user_id, FileApplication(title.id, (a.id, b.id), amount_fen=250_00)
     )
     assert filed.status is ApplicationStatus.PENDING and filed.app_key == app.app.app_key
     assert filed.apply_id == str(filed.id) and filed.medium is Medium.ELECTRONIC
@@ -34,8 +34,8 @@ def test_filing_reserves_amounts_routes_and_announces(runtime: Runtime) -> None:
     assert items.get_item(runtime, OPERATOR, a.id).reserved_fen == 100_00
     assert items.get_item(runtime, OPERATOR, b.id).can_invoice_fen == 150_00
     with pytest.raises(ValidationFailed) as over:
-        applications.file_application(runtime, OPERATOR, who.user_id, FilingRequest(title.id, (b.id,), 150_01))
-    assert over.value.field == "InvoiceAmount"
+        applications.file_application(runtime, OPERATOR, who.user_id, FileApplication(title.id, (b.id,), 150_01))
+    assert over.value.field == "amount_fen"
     with runtime.db.transaction() as session:
         event = session.scalars(select(OutboxEvent).where(OutboxEvent.type == "application.filed")).one()
         message = session.scalars(select(TmcMessage)).one()
@@ -114,7 +114,7 @@ def test_client_token_makes_filing_idempotent(runtime: Runtime) -> None:
     who = factories.customer(runtime)
     title = factories.approved_title(runtime, who)
     billed = factories.item(runtime, who, original_fen=500_00)
-    request = FilingRequest(title.id, (billed.id,), amount_fen=100_00, client_token="tok-1")
+    request = FileApplication(title.id, (billed.id,), amount_fen=100_00, client_token="tok-1")
     first = applications.file_application(runtime, OPERATOR, who.user_id, request)
     again = applications.file_application(runtime, OPERATOR, who.user_id, request)
     assert again.apply_id == first.apply_id
@@ -124,7 +124,7 @@ def test_client_token_makes_filing_idempotent(runtime: Runtime) -> None:
             runtime,
             OPERATOR,
             who.user_id,
-            FilingRequest(title.id, (billed.id,), amount_fen=200_00, client_token="tok-1"),
+            FileApplication(title.id, (billed.id,), amount_fen=200_00, client_token="tok-1"),
         )
 
 
@@ -133,11 +133,11 @@ def test_filing_without_a_provider_or_approved_title_changes_nothing(runtime: Ru
     title = factories.approved_title(runtime, who)
     billed = factories.item(runtime, who)
     with pytest.raises(Conflict):
-        applications.file_application(runtime, OPERATOR, who.user_id, FilingRequest(title.id, (billed.id,)))
+        applications.file_application(runtime, OPERATOR, who.user_id, FileApplication(title.id, (billed.id,)))
     assert items.get_item(runtime, OPERATOR, billed.id).reserved_fen == 0
     factories.provider_app(runtime)
     from fapiao.titles import service as titles
 
     pending = titles.create_title(runtime, OPERATOR, who.user_id, factories.title_data())
     with pytest.raises(ValidationFailed):
-        applications.file_application(runtime, OPERATOR, who.user_id, FilingRequest(pending.id, (billed.id,)))
+        applications.file_application(runtime, OPERATOR, who.user_id, FileApplication(pending.id, (billed.id,)))

@@ -13,6 +13,7 @@ from sqlalchemy import Executable, delete, func, select, text, update
 
 from fapiao.accounts import service as accounts
 from fapiao.applications import service as applications
+from fapiao.applications.commands import FileApplication
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
 from fapiao.store import nonces
@@ -223,7 +224,7 @@ def test_routing_filing_and_progressing_an_application_bump_nothing(runtime: Run
     title = factories.approved_title(runtime, who)
     billed = factories.item(runtime, who)
     address = factories.address(runtime, who)
-    request = applications.FilingRequest(title_id=title.id, item_ids=(billed.id,), address_id=address.id)
+    request = FileApplication(title_id=title.id, item_ids=(billed.id,), address_id=address.id)
     with bumped(runtime) as bumps:
         providers.route(runtime, OPERATOR, who.user_id, app_key)
         filed = applications.file_application(runtime, OPERATOR, who.user_id, request)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fapiao.accounts import service as accounts
-from fapiao.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from fapiao.domain.errors import Conflict, DomainError, NotFound, Reason, ValidationFailed
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Profile, Settings
 from fapiao.store.tables import AuditEvent, WebhookEndpoint, WebhookSecret
@@ -145,7 +145,7 @@ def test_an_owner_has_a_bounded_number_of_endpoints(runtime: Runtime) -> None:
         webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=who.user_id)
     with pytest.raises(Conflict) as refused:
         webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=who.user_id)
-    assert refused.value.code == "TooManyEndpoints"
+    assert refused.value.reason is Reason.LIMIT_REACHED
 
 
 def test_update_rotate_and_delete(runtime: Runtime) -> None:

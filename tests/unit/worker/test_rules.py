@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import ipaddress
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from fapiao.notify.schedule import retry_delay
 from fapiao.notify.signing import signature_header
 from fapiao.notify.targets import is_public
 from fapiao.settings import DEFAULT_WEBHOOK_SCHEDULE, Profile, Settings
+from tests.support.paths import REPOSITORY
 
 
 def test_signature_header_matches_an_independent_hmac() -> None:
@@ -94,7 +94,7 @@ def test_public_addresses(address: str, public: bool) -> None:
 
 def test_the_documented_receiver_verifies_our_signatures() -> None:
     """The example in docs/webhooks.md, run as written, against the signer."""
-    text = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text()
+    text = (REPOSITORY / "docs" / "webhooks.md").read_text()
     example = text.split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict[str, Any] = {"__name__": "webhooks_example"}
     exec(compile(example, "docs/webhooks.md", "exec"), namespace)  # noqa: S102 - our own documentation

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fapiao.addresses import service as addresses
 from fapiao.addresses.service import AddressView
 from fapiao.applications import service as applications
+from fapiao.applications.commands import MAX_EMAILS_LENGTH, MAX_REMARK_LENGTH, MAX_SELECTED_ITEMS, FileApplication
 from fapiao.domain.clock import format_china
 from fapiao.items import service as items
 from fapiao.items.service import AmountFilter, ItemFilter, ItemSort, ItemView
@@ -141,7 +142,7 @@ def query_evaluate_list(call: Call, args: Args) -> dict[str, object]:
 def apply_invoice(call: Call, args: Args) -> dict[str, object]:
     invoicing_type = args.integer("InvoicingType")
     by_amount = args.flag("InvoiceByAmount") is True
-    request = applications.FilingRequest(
+    request = FileApplication(
         title_id=args.integer("CustomerId") or 0,
         item_ids=tuple(args.integers("SelectedIds")),
         amount_fen=args.integer("InvoiceAmount") if by_amount else None,
@@ -248,6 +249,15 @@ OPERATIONS = (
         action="ApplyInvoice",
         permission="bss:ApplyInvoice",
         permission_source="Alibaba Cloud documentation",
+        fields={
+            "title_id": "CustomerId",
+            "item_ids": "SelectedIds",
+            "address_id": "AddressId",
+            "invoice_kind": "InvoicingType",
+            "amount_fen": "InvoiceAmount",
+            "user_remark": "UserRemark",
+            "client_token": "ClientToken",
+        },
         summary=(
             "File an invoice application on an approved title for selected items; the amounts are reserved on "
             "the items until the provider completes (invoiced) or rejects (released) the application."
@@ -268,7 +278,7 @@ OPERATIONS = (
                 "Items (`Id` of the evaluate list); each at most once.",
                 True,
                 minimum=1,
-                max_items=applications.MAX_SELECTED_ITEMS,
+                max_items=MAX_SELECTED_ITEMS,
             ),
             Param(
                 "InvoiceByAmount",
@@ -283,12 +293,12 @@ OPERATIONS = (
                 choices=mapping.INVOICING_TYPE.wire_values,
             ),
             Param("ProcessWay", Kind.INTEGER, "0 by the platform, 1 by the tax platform (default 1).", choices=(0, 1)),
-            Param("UserRemark", Kind.STRING, "Remark for the provider.", max_length=500),
+            Param("UserRemark", Kind.STRING, "Remark for the provider.", max_length=MAX_REMARK_LENGTH),
             Param(
                 "emails",
                 Kind.STRING,
                 "Recipient emails, comma-separated (lower-case wire name).",
-                max_length=applications.MAX_EMAILS_LENGTH,
+                max_length=MAX_EMAILS_LENGTH,
             ),
             Param(
                 "ClientToken",

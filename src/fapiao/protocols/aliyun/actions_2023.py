@@ -8,13 +8,14 @@ as the model describes; malformed parameters are still gateway errors (4xx).
 from __future__ import annotations
 
 from fapiao.applications import service as applications
+from fapiao.applications.commands import MAX_SELECTED_ITEMS, FileApplication
 from fapiao.domain.clock import format_china
-from fapiao.domain.errors import Conflict, DomainError
+from fapiao.domain.errors import DomainError, Reason
 from fapiao.domain.money import fen_to_yuan_str
 from fapiao.domain.titles import TitleStatus
 from fapiao.items import service as items
 from fapiao.items.service import ItemFilter, ItemView
-from fapiao.protocols.aliyun import errors, mapping
+from fapiao.protocols.aliyun import errors, faults, mapping
 from fapiao.protocols.aliyun.catalog import Args, Call, Kind, Operation, Param
 from fapiao.protocols.aliyun.shared import check_ec_accounts
 from fapiao.titles import service as titles
@@ -111,7 +112,7 @@ def create_invoice(call: Call, args: Args) -> dict[str, object]:
     if not emails or any(not e.strip() or "," in e for e in emails):
         raise errors.invalid_parameter("RecipientEmails")
     kind = mapping.CREATE_INVOICE_TYPE.from_wire(args.integer("InvoiceType") or 0)
-    request = applications.FilingRequest(
+    request = FileApplication(
         title_id=int(args.text("InvoiceTitleId")),
         item_ids=tuple(int(i) for i in args.strings("InvoiceCandidateIds")),
         amount_fen=args.integer("Amount"),
@@ -124,7 +125,7 @@ def create_invoice(call: Call, args: Args) -> dict[str, object]:
     try:
         view = applications.file_application(call.rt, credential.actor, credential.user_id, request)
     except DomainError as failure:
-        if isinstance(failure, Conflict) and failure.code == "NoProvider":
+        if failure.reason is Reason.UNAVAILABLE:
             raise  # the platform's problem, not the account's: a 503 for the whole call
         outcome |= {"ErrorCode": _error_code(failure), "Message": failure.message}
         return {"Metadata": {}, "Data": [outcome]}
@@ -144,9 +145,7 @@ def _issuers(call: Call, item_ids: list[int]) -> list[str]:
 
 def _error_code(failure: DomainError) -> str:
     """The code a 2017 caller would get for the same failure (``InvalidParameter`` for a bad title, …)."""
-    if failure.code in ("NotFound", "InvalidInput"):
-        return "InvalidParameter"
-    return failure.code
+    return faults.code_for(failure.reason)
 
 
 _EC_ACCOUNTS = Param(
@@ -218,7 +217,7 @@ OPERATIONS = (
                 Kind.JSON_STRINGS,
                 "Candidate ids (`Id` of ListInvoiceCandidate).",
                 True,
-                max_items=applications.MAX_SELECTED_ITEMS,
+                max_items=MAX_SELECTED_ITEMS,
                 pattern=_DIGITS,
             ),
             Param(
@@ -248,7 +247,13 @@ OPERATIONS = (
             "failure of the account (title, candidates, amount) is `Data[0].ErrorCode` (the code ApplyInvoice "
             "would raise) with HTTP 200, and nothing is reserved.",
         ),
-        fields={"SelectedIds": "InvoiceCandidateIds", "CustomerId": "InvoiceTitleId", "InvoiceAmount": "Amount"},
+        fields={
+            "item_ids": "InvoiceCandidateIds",
+            "title_id": "InvoiceTitleId",
+            "amount_fen": "Amount",
+            "user_remark": "InvoiceRemark",
+            "invoice_kind": "InvoiceType",
+        },
         response=(
             "`Data[]`, one per account: `AccountId`, `Amount` (yuan string), `InvoiceIssuer`, `ErrorCode` and "
             "`Message` (empty on success); `Metadata` `{}`."

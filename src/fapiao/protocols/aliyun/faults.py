@@ -7,33 +7,41 @@ the rule that failed, so a caller learns both which parameter and why.
 from __future__ import annotations
 
 from fapiao.accounts.service import Credential
-from fapiao.domain.errors import (
-    Conflict,
-    DomainError,
-    MissingValue,
-    PermissionDenied,
-    Unauthenticated,
-)
+from fapiao.domain.errors import DomainError, PermissionDenied, Reason
 from fapiao.domain.policies import Effect
 from fapiao.protocols.aliyun import errors
 from fapiao.protocols.aliyun.catalog import Operation
 from fapiao.protocols.aliyun.errors import Code, RpcError
 
-NO_PROVIDER = "NoProvider"
+# Reasons whose Alibaba code is not the parameter error; the rest are ``InvalidParameter`` (400).
+_CODES: dict[Reason, tuple[str, int]] = {
+    Reason.CONFLICT: ("Conflict", 400),
+    Reason.IDEMPOTENCY_MISMATCH: ("IdempotentParameterMismatch", 400),
+    Reason.IN_FLIGHT: ("Conflict", 400),
+    Reason.LIMIT_REACHED: ("Conflict", 400),
+    Reason.ILLEGAL_TRANSITION: ("IllegalTransition", 400),
+}
+
+
+def code_for(reason: Reason) -> str:
+    """The Alibaba code a failure of this reason gets."""
+    return _CODES.get(reason, (Code.INVALID_PARAMETER, 400))[0]
 
 
 def from_domain(error: DomainError, op: Operation) -> RpcError:
     """The RPC error for a failure raised below the gateway while running ``op``."""
     field = op.wire_field(error.field)
-    if isinstance(error, Unauthenticated):
+    reason = error.reason
+    if reason in (Reason.UNAUTHENTICATED, Reason.EXPIRED):
         return errors.access_key_not_found()
-    if isinstance(error, PermissionDenied):
+    if reason is Reason.FORBIDDEN:
         return errors.forbidden_ram(op.permission)
-    if isinstance(error, Conflict):
-        if error.code == NO_PROVIDER:  # the platform is not set up to receive applications: not the caller's fault
-            return errors.service_unavailable()
-        return RpcError(error.code, error.message, 400)
-    if isinstance(error, MissingValue) and field:
+    if reason is Reason.UNAVAILABLE:  # the platform is not set up to receive applications: not the caller's fault
+        return errors.service_unavailable()
+    if reason in _CODES:
+        code, status = _CODES[reason]
+        return RpcError(code, error.message, status)
+    if reason is Reason.MISSING and field:
         return errors.missing_parameter(field)
     base = errors.invalid_parameter(field) if field else None
     message = f"{base.message} {error.message}" if base else error.message

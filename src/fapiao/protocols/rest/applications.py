@@ -17,6 +17,7 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from fapiao.applications import service as applications
+from fapiao.applications.commands import MAX_EMAILS_LENGTH, MAX_SELECTED_ITEMS, FileApplication
 from fapiao.domain.applications import ApplicationStatus, ItemType, Medium
 from fapiao.domain.errors import Unauthenticated
 from fapiao.domain.titles import InvoiceKind
@@ -38,13 +39,13 @@ bearer_scheme = HTTPBearer(auto_error=False, description="The operator token (FA
 
 class FilingIn(Strict):
     title_id: int = Field(description="An approved invoice title of the caller.")
-    item_ids: list[int] = Field(min_length=1, max_length=applications.MAX_SELECTED_ITEMS)
+    item_ids: list[int] = Field(min_length=1, max_length=MAX_SELECTED_ITEMS)
     amount_fen: int | None = Field(default=None, gt=0, description="Default: all the items still allow.")
     address_id: int | None = Field(default=None, description="Mailing address; needed for paper invoices.")
     invoice_kind: InvoiceKind | None = Field(default=None, description="Default: the title's own.")
     medium: Medium | None = Field(default=None, description="Default: paper with an address, else electronic.")
     user_remark: str = Field(default="", max_length=500)
-    emails: str = Field(default="", max_length=applications.MAX_EMAILS_LENGTH)
+    emails: str = Field(default="", max_length=MAX_EMAILS_LENGTH)
 
 
 class LineOut(BaseModel):
@@ -138,7 +139,7 @@ async def file_application(
 ) -> Response:
     """File an application against invoiceable items; it is routed to one provider app, which is notified
     (TMC ``alibaba_invoice_InvoiceApply``). Send ``Idempotency-Key`` to make retries safe."""
-    filing = applications.FilingRequest(
+    filing = FileApplication(
         title_id=body.title_id,
         item_ids=tuple(body.item_ids),
         amount_fen=body.amount_fen,

@@ -10,28 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fapiao.domain.errors import (
-    Conflict,
-    DomainError,
-    IllegalTransition,
-    MissingValue,
-    NotFound,
-    PermissionDenied,
-    Unauthenticated,
-    ValidationFailed,
-)
+from fapiao.domain.errors import DomainError
+from fapiao.protocols.native import status_and_code
 
 log = structlog.get_logger(__name__)
 
-_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (Unauthenticated, 401),
-    (PermissionDenied, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-    (IllegalTransition, 409),
-    (MissingValue, 400),
-    (ValidationFailed, 400),
-)
 _HTTP_CODES = {
     401: "Unauthenticated",
     403: "Forbidden",
@@ -58,13 +41,10 @@ def error_response(request: Request, status: int, code: str, message: str, field
     )
 
 
-def status_for(exc: DomainError) -> int:
-    return next((status for kind, status in _STATUS if isinstance(exc, kind)), 400)
-
-
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return error_response(request, status_for(exc), exc.code, exc.message, exc.field)
+    status, code = status_and_code(exc)
+    return error_response(request, status, code, exc.message, exc.field)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

@@ -17,11 +17,11 @@ Business failures answer 15 ``Remote service error`` with an ``isv.*`` sub_code 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fapiao.applications import service as applications
 from fapiao.domain.applications import ExInfo
-from fapiao.domain.errors import Conflict, DomainError, IllegalTransition, MissingValue, NotFound, ValidationFailed
+from fapiao.domain.errors import DomainError, Reason, ValidationFailed
 from fapiao.protocols.top.checks import SessionRule
 from fapiao.protocols.top.envelope import ListOf, Value
 from fapiao.protocols.top.errors import TopError, business_error, invalid_parameter
@@ -74,6 +74,10 @@ class Api:
     params: tuple[Param, ...]
     handler: Handler
     returns: tuple[str, ...]  # top-level response fields, besides request_id
+    fields: Mapping[str, str] = field(default_factory=dict)  # domain field names → this method's parameters
+
+    def wire_field(self, name: str | None) -> str:
+        return "unknown" if name is None else self.fields.get(name, name)
 
 
 def _invoiceapply_get(call: Call) -> Mapping[str, Value]:
@@ -149,6 +153,7 @@ APIS = (
         ),
         _invoiceapply_update,
         ("result", "total_count"),
+        {"details": "ex_info"},
     ),
     Api(
         "taobao.tmc.messages.consume",
@@ -167,20 +172,22 @@ APIS = (
         ),
         _messages_confirm,
         ("is_success",),
+        {"message_ids": "s_message_ids"},
     ),
 )
 CATALOG: dict[str, Api] = {api.name: api for api in APIS}
 SESSION_RULES: dict[str, SessionRule] = {api.name: api.session for api in APIS}
 
 
-def business_error_for(exc: DomainError) -> TopError:
+def business_error_for(exc: DomainError, wire_field: Callable[[str | None], str]) -> TopError:
     """A refused business operation as TOP's 15 + ``isv.*``; the message becomes ``sub_msg``."""
-    if isinstance(exc, NotFound):
+    reason = exc.reason
+    if reason is Reason.NOT_FOUND:
         return business_error("isv.apply-not-exists", exc.message)
-    if isinstance(exc, IllegalTransition):
+    if reason is Reason.ILLEGAL_TRANSITION:
         return business_error("isv.illegal-status-transition", exc.message)
-    if isinstance(exc, MissingValue):
-        return business_error(f"isv.missing-parameter:{exc.field or 'unknown'}", exc.message)
-    if isinstance(exc, ValidationFailed | Conflict):
-        return business_error(f"isv.invalid-parameter:{exc.field or 'unknown'}", exc.message)
+    if reason is Reason.MISSING:
+        return business_error(f"isv.missing-parameter:{wire_field(exc.field)}", exc.message)
+    if reason in (Reason.INVALID, Reason.CONFLICT, Reason.IDEMPOTENCY_MISMATCH):
+        return business_error(f"isv.invalid-parameter:{wire_field(exc.field)}", exc.message)
     return business_error("isv.operation-refused", exc.message)

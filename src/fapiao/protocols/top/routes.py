@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 import structlog
 
 from fapiao.auth import revisions
-from fapiao.domain.errors import DomainError, Unauthenticated
+from fapiao.domain.errors import DomainError, Reason, Unauthenticated
 from fapiao.protocols.top import errors
 from fapiao.protocols.top.catalog import CATALOG, SESSION_RULES, Call, business_error_for
 from fapiao.protocols.top.checks import CheckedRequest, check_common
@@ -89,7 +89,7 @@ def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str) -> Render
     try:
         fields = api.handler(Call(rt, app, session_info, args))
     except DomainError as exc:
-        raise business_error_for(exc) from None
+        raise business_error_for(exc, api.wire_field) from None
     if set(fields) != set(api.returns):  # a handler broke its declared shape: a bug, answered as code 10
         raise RuntimeError(f"{api.name} returned {sorted(fields)}, declared {sorted(api.returns)}")
     return render_success(checked.method, fields, fmt=checked.format, simplify=checked.simplify, request_id=request_id)
@@ -138,7 +138,7 @@ def _check(rt: Runtime, params: Mapping[str, str], found: dict[str, Any], *, cac
         try:
             grant = providers.resolve_session(rt, app_id, session, cached=cached)
         except Unauthenticated as exc:
-            if exc.code == "SessionExpired":
+            if exc.reason is Reason.EXPIRED:
                 raise errors.session_expired() from None
             return None
         found["grant"] = grant

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from fapiao.protocols.aliyun import mapping, reference
 from fapiao.protocols.aliyun.catalog import Kind, Param
 from fapiao.protocols.aliyun.errors import Code, RpcError
 from fapiao.protocols.aliyun.operations import CATALOG
+from tests.support.paths import REPOSITORY
 
-ROOT = Path(__file__).parents[3]
+ROOT = REPOSITORY
 
 
 def _fails(param: Param, params: dict[str, str]) -> RpcError:

@@ -61,9 +61,10 @@ def test_confirm_arguments() -> None:
 
 def test_sessions_are_optional_everywhere_and_business_errors_are_isv() -> None:
     assert set(SESSION_RULES.values()) == {SessionRule.OPTIONAL}
-    assert business_error_for(NotFound("x")).sub_code == "isv.apply-not-exists"
-    assert business_error_for(IllegalTransition("x")).sub_code == "isv.illegal-status-transition"
-    missing = business_error_for(MissingValue("reason needed", field="ex_info"))
+    update = CATALOG["alibaba.einvoice.invoiceapply.update"]
+    assert business_error_for(NotFound("x"), update.wire_field).sub_code == "isv.apply-not-exists"
+    assert business_error_for(IllegalTransition("x"), update.wire_field).sub_code == "isv.illegal-status-transition"
+    missing = business_error_for(MissingValue("reason needed", field="details"), update.wire_field)
     assert (missing.code, missing.msg, missing.sub_code, missing.sub_msg) == (
         15,
         "Remote service error",
