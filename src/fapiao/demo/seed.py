@@ -84,9 +84,7 @@ DEMO_ITEMS = (
         out_biz_id="208800000000004",
         bill_id=9004,
     ),
-    CreateItem(
-        "CDN 流量包 (退订)", "2026-08", 100_00, offset_fen=100_00, out_biz_id="208800000000005", bill_id=9005
-    ),
+    CreateItem("CDN 流量包 (退订)", "2026-08", 100_00, offset_fen=100_00, out_biz_id="208800000000005", bill_id=9005),
 )
 
 

@@ -110,4 +110,3 @@ def read(rt: Runtime, actor: Actor, document_id: int) -> tuple[DocumentView, byt
         actor.require_account(row.account_id)
         view, key = document_view(row), row.storage_key
     return view, rt.storage.get(key)
-

@@ -47,9 +47,7 @@ class ListItems:
         Doc("1 invoiceable amount < 0, 2 > 0, 3 ≠ 0, 4 invoiced amount > 0; absent: all."),
     ] = None
     bill_cycle: Annotated[str | None, Pattern(r"[0-9]{4}-[0-9]{2}"), Doc("Billing month, `YYYY-MM`.")] = None
-    biz_types: Annotated[
-        tuple[BizTypeName, ...], MaxLen(20), Doc("Invoicing entities (`ALIYUN`, `MARKETPLACE`).")
-    ] = ()
+    biz_types: Annotated[tuple[BizTypeName, ...], MaxLen(20), Doc("Invoicing entities (`ALIYUN`, `MARKETPLACE`).")] = ()
     out_biz_id: Annotated[str | None, MaxLen(64), Doc("Order, bill or contract id.")] = None
     min_fen: Annotated[int | None, Doc("Lowest invoiceable amount, fen.")] = None
     max_fen: Annotated[int | None, Doc("Highest invoiceable amount, fen.")] = None

@@ -68,9 +68,9 @@ def matching(c: Criteria) -> Joined:
         if numbers:
             conditions.append(number.in_(numbers))
     if c.min_fen is not None:
-        conditions.append(CAN_INVOICE >= c.min_fen)
+        conditions.append(c.min_fen <= CAN_INVOICE)
     if c.max_fen is not None:
-        conditions.append(CAN_INVOICE <= c.max_fen)
+        conditions.append(c.max_fen >= CAN_INVOICE)
     if c.biz_time_from:
         conditions.append(_ITEM.biz_time >= c.biz_time_from)
     if c.biz_time_to:

@@ -89,4 +89,3 @@ class ListTitles:
     page: Annotated[int, Ge(1), Doc("Page number, from 1.")] = 1
     page_size: Annotated[int, Ge(1), Le(MAX_PAGE_SIZE), Doc("Entries per page.")] = 20
     user_id: Annotated[int | None, Ge(1), Doc("Operators only: this account's titles.")] = None
-

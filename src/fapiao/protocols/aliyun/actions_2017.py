@@ -25,12 +25,12 @@ from fapiao.titles.views import TitleView
 
 VERSION = "2017-12-14"
 OWNER_ID = Param("OwnerId", Kind.INTEGER, "Accepted for SDK compatibility and ignored: the key decides the account.")
-I = Render.INTEGER
+INT = Render.INTEGER
 
 TITLE = Record(
     (
-        Out("Id", "id", I),
-        Out("UserId", "user_id", I),
+        Out("Id", "id", INT),
+        Out("UserId", "user_id", INT),
         Out("UserNick", "user_nick"),
         Out("InvoiceTitle", "data.invoice_title"),
         Out("Type", "data.invoice_kind", mapping.TITLE_TYPE),
@@ -38,7 +38,7 @@ TITLE = Record(
         Out("AdjustType", "adjust_type", mapping.ADJUST_TYPE),
         Out("TaxpayerType", "data.taxpayer_type", mapping.TAXPAYER_TYPE),
         Out("CustomerType", "data.customer_type", mapping.CUSTOMER_TYPE),
-        Out("IssueType", "data.issue_type", I),
+        Out("IssueType", "data.issue_type", INT),
         Out("RegisterNo", "data.register_no"),
         Out("Bank", "data.bank"),
         Out("BankNo", "data.bank_no"),
@@ -55,8 +55,8 @@ TITLE = Record(
 )
 ADDRESS = Record(
     (
-        Out("Id", "id", I, "The `AddressId` of ApplyInvoice."),
-        Out("UserId", "user_id", I),
+        Out("Id", "id", INT, "The `AddressId` of ApplyInvoice."),
+        Out("UserId", "user_id", INT),
         Out("UserNick", "user_nick"),
         Out("Addressee", "data.addressee"),
         Out("Phone", "data.phone"),
@@ -71,14 +71,14 @@ ADDRESS = Record(
 )
 EVALUATE = Record(
     (
-        Out("Id", "id", I, "The `SelectedIds` of ApplyInvoice."),
-        Out("UserId", "user_id", I),
+        Out("Id", "id", INT, "The `SelectedIds` of ApplyInvoice."),
+        Out("UserId", "user_id", INT),
         Out("UserNick", "user_nick"),
         Out("Name", "name"),
         Out("BizType", "biz_type"),
         Out("BillCycle", "bill_cycle", doc="`YYYY-MM`."),
-        Out("BillId", "bill_id", I),
-        Out("ItemId", "item_id", I),
+        Out("BillId", "bill_id", INT),
+        Out("ItemId", "item_id", INT),
         Out("OutBizId", "out_biz_id"),
         Out("OpId", "op_id"),
         Out("BizTime", "biz_time", Render.TIME),
@@ -90,8 +90,8 @@ EVALUATE = Record(
         Out("OffsetAcceptAmount", "offset_fen", Render.CENTS),
         Out("OffsetCostAmount", "offset_fen", Render.CENTS),
         Out("PresentAmount", "present_fen", Render.CENTS),
-        Out("Status", "status", I),
-        Out("Type", "type", I),
+        Out("Status", "status", INT),
+        Out("Type", "type", INT),
     )
 )
 
@@ -168,9 +168,9 @@ OPERATIONS = (
             (
                 Items("EvaluateList.Evaluate", EVALUATE, "items", "The page's items."),
                 Const("HostId", DEFAULT_HOST_ID),
-                Out("PageNum", "page", I),
-                Out("PageSize", "page_size", I),
-                Out("TotalCount", "total", I, "Every matching item."),
+                Out("PageNum", "page", INT),
+                Out("PageSize", "page_size", INT),
+                Out("TotalCount", "total", INT, "Every matching item."),
                 Out("TotalInvoiceAmount", "total_invoiced_fen", Render.CENTS, "Over every matching item."),
                 Out("TotalUnAppliedInvoiceAmount", "total_can_invoice_fen", Render.CENTS, "Over every matching item."),
             )
@@ -194,9 +194,15 @@ OPERATIONS = (
                 "Mailing address (`Id` of the address list); given → paper invoice, absent → electronic.",
                 "address_id",
             ),
-            Param("ApplyUserNick", Kind.STRING, "Applicant nickname (recorded, not verified).", "apply_user_nick", True),
             Param(
-                "InvoiceAmount", Kind.INTEGER, "Amount in cents; used when `InvoiceByAmount` is true.", "amount_fen", True
+                "ApplyUserNick", Kind.STRING, "Applicant nickname (recorded, not verified).", "apply_user_nick", True
+            ),
+            Param(
+                "InvoiceAmount",
+                Kind.INTEGER,
+                "Amount in cents; used when `InvoiceByAmount` is true.",
+                "amount_fen",
+                True,
             ),
             Param(
                 "SelectedIds",
@@ -247,7 +253,7 @@ OPERATIONS = (
             "No default provider app configured: `503 ServiceUnavailable`.",
         ),
         response=Response(
-            (Out("InvoiceApplyId", "id", I, "The new application (with a reused `ClientToken`: the first one)."),)
+            (Out("InvoiceApplyId", "id", INT, "The new application (with a reused `ClientToken`: the first one)."),)
         ),
     ),
 )

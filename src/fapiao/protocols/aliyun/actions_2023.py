@@ -25,13 +25,13 @@ from fapiao.titles import service as titles
 from fapiao.titles.views import TitleView
 
 VERSION = "2023-09-30"
-I, ID, YUAN, TIME = Render.INTEGER, Render.ID_TEXT, Render.YUAN, Render.TIME
+INT, ID, YUAN, TIME = Render.INTEGER, Render.ID_TEXT, Render.YUAN, Render.TIME
 METADATA = Const("Metadata", {})
 
 TITLE = Record(
     (
         Out("Id", "id", ID, "The `InvoiceTitleId` of CreateInvoice."),
-        Out("AccountId", "user_id", I),
+        Out("AccountId", "user_id", INT),
         Out("InvoiceTitle", "data.invoice_title"),
         Out("UnifiedSocialCreditCode", "data.register_no"),
         Out("AccountBankName", "data.bank"),
@@ -44,9 +44,9 @@ TITLE = Record(
 CANDIDATE = Record(
     (
         Out("Id", "id", ID, "For `InvoiceCandidateIds`."),
-        Out("AccountId", "user_id", I),
+        Out("AccountId", "user_id", INT),
         Out("AccountName", "user_nick"),
-        Out("ResourceOwnerAccountId", "user_id", I),
+        Out("ResourceOwnerAccountId", "user_id", INT),
         Out("ResourceOwnerAccountName", "user_nick"),
         Out("BillingCycle", "bill_cycle", Render.YYYYMM),
         Out("BusinessId", "out_biz_id"),
@@ -62,8 +62,8 @@ CANDIDATE = Record(
         Out("InvoicedAmount", "invoiced_fen", YUAN),
         Out("OffsetAmount", "offset_fen", YUAN),
         Out("AcceptedOffsetAmount", "offset_fen", YUAN),
-        Out("Status", "status", I),
-        Out("Type", "type", I),
+        Out("Status", "status", INT),
+        Out("Type", "type", INT),
     )
 )
 
@@ -81,7 +81,7 @@ class Outcome:
 
 OUTCOME = Record(
     (
-        Out("AccountId", "account_id", I),
+        Out("AccountId", "account_id", INT),
         Out("Amount", "amount_fen", YUAN, "Empty when nothing was filed."),
         Out("InvoiceIssuer", "invoice_issuer", doc="The items' invoicing entities, comma-separated."),
         Out("ErrorCode", "error_code", doc="The code ApplyInvoice would raise; empty on success."),
@@ -175,9 +175,9 @@ OPERATIONS = (
         response=Response(
             (
                 METADATA,
-                Out("CurrentPage", "page", I),
-                Out("PageSize", "page_size", I),
-                Out("TotalCount", "total", I, "Every matching item."),
+                Out("CurrentPage", "page", INT),
+                Out("PageSize", "page_size", INT),
+                Out("TotalCount", "total", INT, "Every matching item."),
                 Items("Data", CANDIDATE, "items", "The page's items."),
             )
         ),
@@ -222,7 +222,9 @@ OPERATIONS = (
                 max_items=3,
                 max_length=64,
             ),
-            Param("Amount", Kind.AMOUNT, "Amount in yuan; absent = everything the candidates still allow.", "amount_fen"),
+            Param(
+                "Amount", Kind.AMOUNT, "Amount in yuan; absent = everything the candidates still allow.", "amount_fen"
+            ),
             Param("InvoiceRemark", Kind.STRING, "Remark for the provider.", "user_remark"),
             _EC_ACCOUNTS,
             _NBID,

@@ -63,7 +63,14 @@ class Kind(StrEnum):
 Value: TypeAlias = "int | str | bool | datetime | list[int] | list[str] | list[JsonValue]"
 _NUMBERS = frozenset({Kind.INTEGER, Kind.AMOUNT, Kind.ID_STRING})
 _SEQUENCES = frozenset(
-    {Kind.FLAT_STRINGS, Kind.FLAT_INTEGERS, Kind.JSON_INTEGERS, Kind.JSON_STRINGS, Kind.JSON_ID_STRINGS, Kind.JSON_OBJECTS}
+    {
+        Kind.FLAT_STRINGS,
+        Kind.FLAT_INTEGERS,
+        Kind.JSON_INTEGERS,
+        Kind.JSON_STRINGS,
+        Kind.JSON_ID_STRINGS,
+        Kind.JSON_OBJECTS,
+    }
 )
 
 
@@ -312,6 +319,7 @@ class Operation:
     command: type[Any] | None = None
     permission_source: str = "Fapiao's choice; not documented upstream"
     notes: tuple[str, ...] = ()
+    wire_names: Mapping[str, str] = dataclasses.field(init=False, repr=False, compare=False)  # domain → wire
 
     def __post_init__(self) -> None:
         fields = spec.fields_of(self.command) if self.command is not None else {}
@@ -321,7 +329,7 @@ class Operation:
                 raise ValueError(f"{self.action}.{param.name}: the command has no field {param.field!r}")
             bound.append(param.bind(fields.get(param.field) if param.field else None))
         object.__setattr__(self, "params", tuple(bound))
-        object.__setattr__(self, "_wire_names", {p.field: p.name for p in bound if p.field})
+        object.__setattr__(self, "wire_names", MappingProxyType({p.field: p.name for p in bound if p.field}))
 
     def parse_args(self, params: Mapping[str, str]) -> Args:
         return Args({p.name: p.parse(params) for p in self.params}, self.params)
@@ -332,8 +340,7 @@ class Operation:
 
     def wire_field(self, name: str | None) -> str | None:
         """The wire parameter a domain field arrived in (None: not one of this action's parameters)."""
-        wire_names: Mapping[str, str] = getattr(self, "_wire_names")
-        return None if name is None else wire_names.get(name)
+        return None if name is None else self.wire_names.get(name)
 
 
 class Catalog:
