@@ -221,6 +221,7 @@ def _fixtures(store: Store, demo: dict[str, Any]) -> dict[str, Any]:
     from fapiao.applications import service as applications
     from fapiao.applications.commands import FileApplication
     from fapiao.items import service as items
+    from fapiao.items.commands import CreateItem
     from fapiao.providers import service as providers
     from fapiao.runtime import build_runtime
     from fapiao.settings import Settings
@@ -241,7 +242,7 @@ def _fixtures(store: Store, demo: dict[str, Any]) -> dict[str, Any]:
         else:
             top = {**top, "source": "demo"}
         item = items.create_item(
-            rt, SYSTEM, user_id, items.NewItem("压测 Benchmark item", "2026-10", BIG_ITEM_FEN, out_biz_id="bench-item")
+            rt, SYSTEM, user_id, CreateItem("压测 Benchmark item", "2026-10", BIG_ITEM_FEN, out_biz_id="bench-item")
         )
         filed = applications.file_application(
             rt,

@@ -8,11 +8,14 @@ from typing import Any
 
 from fapiao.accounts import service as accounts
 from fapiao.addresses import service as addresses
+from fapiao.addresses.views import AddressView
 from fapiao.applications import service as applications
 from fapiao.applications.commands import FileApplication
 from fapiao.domain.addresses import AddressData
 from fapiao.domain.titles import InvoiceKind, TitleData
 from fapiao.items import service as items
+from fapiao.items.commands import CreateItem
+from fapiao.items.views import ItemView
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
 from fapiao.titles import service as titles
@@ -78,13 +81,13 @@ def approved_title(rt: Runtime, who: Customer, **overrides: Any) -> titles.Title
     return titles.approve(rt, OPERATOR, created.id)
 
 
-def address(rt: Runtime, who: Customer, **overrides: Any) -> addresses.AddressView:
+def address(rt: Runtime, who: Customer, **overrides: Any) -> AddressView:
     return addresses.create_address(rt, OPERATOR, who.user_id, address_data(**overrides))
 
 
-def item(rt: Runtime, who: Customer, **overrides: Any) -> items.ItemView:
+def item(rt: Runtime, who: Customer, **overrides: Any) -> ItemView:
     base: dict[str, Any] = {"name": f"云服务器 ECS {next(_counter)}", "bill_cycle": "2026-10", "original_fen": 250_00}
-    return items.create_item(rt, OPERATOR, who.user_id, items.NewItem(**{**base, **overrides}))
+    return items.create_item(rt, OPERATOR, who.user_id, CreateItem(**{**base, **overrides}))
 
 
 def provider_app(rt: Runtime, name: str = "税控服务商", *, default: bool = True) -> providers.NewProviderApp:

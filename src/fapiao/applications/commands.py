@@ -32,5 +32,5 @@ class FileApplication:
     user_remark: Annotated[str, MaxLen(MAX_REMARK_LENGTH), Doc("A remark for the provider.")] = ""
     emails: Annotated[str, MaxLen(MAX_EMAILS_LENGTH), Doc("Comma-separated addresses to send the invoice to.")] = ""
     process_way: Annotated[int, Ge(1), Doc("How the provider processes it (1: normally).")] = 1
-    apply_user_nick: Annotated[str, MaxLen(100), Doc("Who filed it, as shown to the provider.")] = ""
+    apply_user_nick: Annotated[str, MaxLen(64), Doc("Who filed it, as shown to the provider.")] = ""
     client_token: Annotated[str | None, MaxLen(64), Doc("Makes retries safe: the same token files once.")] = None

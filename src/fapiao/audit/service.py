@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
+from fapiao.audit.commands import ListAuditEvents
+from fapiao.audit.views import AuditView, audit_view
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AuditEvent, table_of
+from fapiao.usecases import spec
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import Page, PageRequest, paginate
 
@@ -44,53 +45,19 @@ def record(
 _INSERT = insert(table_of(AuditEvent))
 
 
-@dataclass(frozen=True)
-class AuditView:
-    id: int
-    at: datetime
-    actor: str
-    account_id: int | None
-    action: str
-    entity_type: str
-    entity_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def list_events(
-    rt: Runtime,
-    actor: Actor,
-    page: PageRequest,
-    *,
-    account_id: int | None = None,
-    entity_type: str | None = None,
-    entity_id: str | None = None,
-    action: str | None = None,
-) -> Page[AuditView]:
-    if actor.is_customer:
-        account_id = actor.account_id
+def list_events(rt: Runtime, actor: Actor, command: ListAuditEvents) -> Page[AuditView]:
+    """Events newest first; a customer's own account's only, whatever ``account_id`` says."""
+    spec.check(command)
+    account_id = actor.account_id if actor.is_customer else command.account_id
     query = select(AuditEvent)
-    if account_id is not None:
+    if account_id is not None or actor.is_customer:
         query = query.where(AuditEvent.account_id == account_id)
-    if entity_type:
-        query = query.where(AuditEvent.entity_type == entity_type)
-    if entity_id:
-        query = query.where(AuditEvent.entity_id == entity_id)
-    if action:
-        query = query.where(AuditEvent.action == action)
+    if command.entity_type:
+        query = query.where(AuditEvent.entity_type == command.entity_type)
+    if command.entity_id:
+        query = query.where(AuditEvent.entity_id == command.entity_id)
+    if command.action:
+        query = query.where(AuditEvent.action == command.action)
     with rt.db.transaction() as session:
-        return paginate(session, query, AuditEvent.id, page, _view, descending=True)
-
-
-def _view(row: AuditEvent) -> AuditView:
-    return AuditView(
-        row.id,
-        row.at,
-        row.actor,
-        row.account_id,
-        row.action,
-        row.entity_type,
-        row.entity_id,
-        row.before,
-        row.after,
-    )
+        page = PageRequest(command.page, command.page_size)
+        return paginate(session, query, AuditEvent.id, page, audit_view, descending=True)

@@ -10,16 +10,17 @@ from typing import Any, TypeVar
 import click
 
 from fapiao.addresses import service as addresses
+from fapiao.addresses.commands import ChangeAddress, CreateAddress, ListAddresses
 from fapiao.audit import service as audit
+from fapiao.audit.commands import ListAuditEvents
 from fapiao.cli.base import cli, output, runtime
 from fapiao.documents import service as documents
-from fapiao.documents.service import DocumentKind
-from fapiao.domain.addresses import AddressData
+from fapiao.documents.commands import DocumentKind, UploadDocument
 from fapiao.domain.items import BizType
 from fapiao.domain.money import yuan_str_to_fen
 from fapiao.items import service as items
+from fapiao.items.commands import CreateItem, ListItems
 from fapiao.usecases.actor import OPERATOR
-from fapiao.usecases.pagination import PageRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,7 +48,7 @@ def addresses_group() -> None:
 @output()
 def create_address(user_id: int, **values: Any) -> Any:
     """Add a mailing address."""
-    data = AddressData(**{k: v or "" for k, v in values.items()})
+    data = CreateAddress(**{k: v or "" for k, v in values.items()})
     return addresses.create_address(runtime(), OPERATOR, user_id, data)
 
 
@@ -57,7 +58,7 @@ def create_address(user_id: int, **values: Any) -> Any:
 @output()
 def update_address(address_id: int, **values: Any) -> Any:
     """Change fields of an address."""
-    return addresses.update_address(runtime(), OPERATOR, address_id, {k: v for k, v in values.items() if v is not None})
+    return addresses.update_address(runtime(), OPERATOR, ChangeAddress(address_id, **values))
 
 
 @addresses_group.command("delete")
@@ -84,7 +85,7 @@ def show_address(address_id: int) -> Any:
 @output()
 def list_addresses(user_id: int | None, page: int, page_size: int) -> Any:
     """List addresses."""
-    return addresses.list_addresses(runtime(), OPERATOR, PageRequest(page, page_size), user_id=user_id)
+    return addresses.list_addresses(runtime(), OPERATOR, ListAddresses(page=page, page_size=page_size, user_id=user_id))
 
 
 @cli.group("items")
@@ -118,7 +119,7 @@ def create_item(
     biz_time: datetime | None,
 ) -> Any:
     """Record a billed item that may be invoiced."""
-    item = items.NewItem(
+    item = CreateItem(
         name=name,
         bill_cycle=bill_cycle,
         original_fen=yuan_str_to_fen(amount, "amount"),
@@ -146,13 +147,8 @@ def show_item(item_id: int) -> Any:
 @output()
 def list_items(user_id: int | None, bill_cycle: str | None, page: int, page_size: int) -> Any:
     """List items with totals."""
-    return items.list_items(
-        runtime(),
-        OPERATOR,
-        PageRequest(page, page_size),
-        user_id=user_id,
-        filters=items.ItemFilter(bill_cycle=bill_cycle),
-    )
+    command = ListItems(bill_cycle=bill_cycle, page=page, page_size=page_size, user_id=user_id)
+    return items.list_items(runtime(), OPERATOR, command)
 
 
 @cli.group("documents")
@@ -171,7 +167,8 @@ def upload_document(user_id: int, kind: str, path: Path, name: str | None) -> An
     from fapiao.accounts.service import get_account
 
     account = get_account(runtime(), OPERATOR, user_id)
-    return documents.upload(runtime(), OPERATOR, account.id, DocumentKind(kind), name or path.name, path.read_bytes())
+    command = UploadDocument(account.id, DocumentKind(kind), name or path.name, path.read_bytes())
+    return documents.upload(runtime(), OPERATOR, command)
 
 
 @cli.group("audit")
@@ -193,11 +190,7 @@ def list_audit(user_id: int | None, entity_type: str | None, entity_id: str | No
         from fapiao.accounts.service import get_account
 
         account_id = get_account(runtime(), OPERATOR, user_id).id
-    return audit.list_events(
-        runtime(),
-        OPERATOR,
-        PageRequest(page, page_size),
-        account_id=account_id,
-        entity_type=entity_type,
-        entity_id=entity_id,
+    command = ListAuditEvents(
+        account_id=account_id, entity_type=entity_type, entity_id=entity_id, page=page, page_size=page_size
     )
+    return audit.list_events(runtime(), OPERATOR, command)

@@ -9,14 +9,14 @@ import click
 
 from fapiao.cli.base import cli, output, runtime
 from fapiao.domain.tax_ids import HolderKind
-from fapiao.domain.titles import CustomerType, InvoiceKind, TaxpayerType, TitleData, TitleStatus
+from fapiao.domain.titles import CustomerType, InvoiceKind, TaxpayerType, TitleStatus
 from fapiao.titles import service as titles
+from fapiao.titles.commands import ChangeTitle, CreateTitle, ListTitles
 from fapiao.usecases.actor import OPERATOR
-from fapiao.usecases.pagination import PageRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# (option, TitleData field, click type, help) — one table drives create, update and submit-change.
+# (option, CreateTitle/ChangeTitle field, click type, help) — one table drives create, update and submit-change.
 _FIELD_OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
     ("--title", "invoice_title", str, "Invoice title (buyer name)."),
     ("--holder-kind", "holder_kind", click.Choice([k.value for k in HolderKind]), "Who the title names."),
@@ -71,7 +71,7 @@ def create(user_id: int, **values: Any) -> Any:
     changes = _changes(values)
     if "invoice_title" not in changes:
         raise click.UsageError("--title is required")
-    return titles.create_title(runtime(), OPERATOR, user_id, TitleData.from_json(changes))
+    return titles.create_title(runtime(), OPERATOR, user_id, CreateTitle.from_json(changes))
 
 
 @titles_group.command("update")
@@ -80,7 +80,7 @@ def create(user_id: int, **values: Any) -> Any:
 @output()
 def update(title_id: int, **values: Any) -> Any:
     """Edit a title that is not approved yet and resubmit it for review."""
-    return titles.update_title(runtime(), OPERATOR, title_id, _changes(values))
+    return titles.update_title(runtime(), OPERATOR, ChangeTitle(title_id, **_changes(values)))
 
 
 @titles_group.command("submit-change")
@@ -89,7 +89,7 @@ def update(title_id: int, **values: Any) -> Any:
 @output()
 def submit_change(title_id: int, **values: Any) -> Any:
     """Propose a change to an approved title; it goes through review with the implied AdjustType."""
-    return titles.submit_change(runtime(), OPERATOR, title_id, _changes(values))
+    return titles.submit_change(runtime(), OPERATOR, ChangeTitle(title_id, **_changes(values)))
 
 
 @titles_group.command("approve")
@@ -152,9 +152,12 @@ def list_(
     page_size: int,
 ) -> Any:
     """List titles, newest last."""
-    filters = titles.TitleFilter(
+    command = ListTitles(
         status=TitleStatus(status) if status else None,
         invoice_kind=InvoiceKind(invoice_kind) if invoice_kind else None,
         search=search,
+        page=page,
+        page_size=page_size,
+        user_id=user_id,
     )
-    return titles.list_titles(runtime(), OPERATOR, PageRequest(page, page_size), user_id=user_id, filters=filters)
+    return titles.list_titles(runtime(), OPERATOR, command)

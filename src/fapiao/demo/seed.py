@@ -13,13 +13,14 @@ from fapiao.accounts import service as accounts
 from fapiao.addresses import service as addresses
 from fapiao.demo import top as demo_top
 from fapiao.documents import service as documents
-from fapiao.documents.service import DocumentKind
+from fapiao.documents.commands import DocumentKind, UploadDocument
 from fapiao.domain.addresses import AddressData
 from fapiao.domain.clock import china_to_utc_naive
 from fapiao.domain.items import BizType
 from fapiao.domain.tax_ids import HolderKind
 from fapiao.domain.titles import CustomerType, InvoiceKind, TaxpayerType, TitleData
 from fapiao.items import service as items
+from fapiao.items.commands import CreateItem
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account, Address, InvoiceableItem, Title
 from fapiao.titles import service as titles
@@ -72,10 +73,10 @@ DEMO_ADDRESS = AddressData(
 )
 
 DEMO_ITEMS = (
-    items.NewItem("云服务器 ECS 包年包月", "2026-10", 250_00, out_biz_id="208800000000001", bill_id=9001),
-    items.NewItem("对象存储 OSS 按量付费", "2026-10", 4500_00, out_biz_id="208800000000002", bill_id=9002),
-    items.NewItem("云数据库 RDS 包年包月", "2026-09", 1299_50, out_biz_id="208800000000003", bill_id=9003),
-    items.NewItem(
+    CreateItem("云服务器 ECS 包年包月", "2026-10", 250_00, out_biz_id="208800000000001", bill_id=9001),
+    CreateItem("对象存储 OSS 按量付费", "2026-10", 4500_00, out_biz_id="208800000000002", bill_id=9002),
+    CreateItem("云数据库 RDS 包年包月", "2026-09", 1299_50, out_biz_id="208800000000003", bill_id=9003),
+    CreateItem(
         "云市场 电子发票服务",
         "2026-09",
         88_00,
@@ -83,9 +84,7 @@ DEMO_ITEMS = (
         out_biz_id="208800000000004",
         bill_id=9004,
     ),
-    items.NewItem(
-        "CDN 流量包 (退订)", "2026-08", 100_00, offset_fen=100_00, out_biz_id="208800000000005", bill_id=9005
-    ),
+    CreateItem("CDN 流量包 (退订)", "2026-08", 100_00, offset_fen=100_00, out_biz_id="208800000000005", bill_id=9005),
 )
 
 
@@ -150,7 +149,7 @@ def _documents(rt: Runtime, account_id: int) -> None:
         with rt.db.transaction() as session:
             exists = documents.find_by_name(session, account_id, kind, name)
         if exists is None:
-            documents.upload(rt, SYSTEM, account_id, kind, name, content)
+            documents.upload(rt, SYSTEM, UploadDocument(account_id, kind, name, content))
 
 
 def _title(rt: Runtime) -> int:

@@ -3,11 +3,9 @@ backend, and referenced from titles by file name."""
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,17 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fapiao.audit import service as audit
+from fapiao.documents.commands import DocumentKind, UploadDocument
+from fapiao.documents.views import DocumentView, document_view
 from fapiao.domain.errors import NotFound, ValidationFailed
 from fapiao.store.tables import Document
 from fapiao.usecases.actor import Actor
 
 if TYPE_CHECKING:
     from fapiao.runtime import Runtime
-
-
-class DocumentKind(enum.StrEnum):
-    TAXATION_LICENSE = "taxation_license"  # 税务登记证扫描件
-    TITLE_CHANGE_INSTRUCTIONS = "title_change_instructions"  # 发票抬头变更情况说明书
 
 
 # Accepted formats, recognised by their leading bytes; the extension must agree with the content.
@@ -56,22 +51,11 @@ def sniff(file_name: str, content: bytes) -> str:
     raise ValidationFailed("documents must be JPEG, PNG, PDF, DOC or DOCX files", field="file")
 
 
-@dataclass(frozen=True)
-class DocumentView:
-    id: int
-    account_id: int
-    kind: DocumentKind
-    file_name: str
-    content_type: str
-    size: int
-    sha256: str
-
-
-def upload(
-    rt: Runtime, actor: Actor, account_id: int, kind: DocumentKind, file_name: str, content: bytes
-) -> DocumentView:
+def upload(rt: Runtime, actor: Actor, command: UploadDocument) -> DocumentView:
+    """Check and store a document, then record it and its audit entry in one transaction."""
+    account_id, kind, content = command.account_id, command.kind, command.content
     actor.require_account(account_id)
-    file_name = Path(file_name.replace("\\", "/")).name.strip()
+    file_name = Path(command.file_name.replace("\\", "/")).name.strip()
     if not _SAFE_NAME.match(file_name):
         raise ValidationFailed("file name is empty or has control characters", field="file")
     if not content:
@@ -94,7 +78,7 @@ def upload(
         )
         session.add(row)
         session.flush()
-        view = _view(row)
+        view = document_view(row)
         audit.record(
             session,
             actor,
@@ -115,7 +99,7 @@ def find_by_name(session: Session, account_id: int, kind: DocumentKind, file_nam
         .order_by(Document.id.desc())
         .limit(1)
     ).first()
-    return _view(row) if row else None
+    return document_view(row) if row else None
 
 
 def read(rt: Runtime, actor: Actor, document_id: int) -> tuple[DocumentView, bytes]:
@@ -124,11 +108,5 @@ def read(rt: Runtime, actor: Actor, document_id: int) -> tuple[DocumentView, byt
         if row is None:
             raise NotFound(f"document {document_id} does not exist", field="id")
         actor.require_account(row.account_id)
-        view, key = _view(row), row.storage_key
+        view, key = document_view(row), row.storage_key
     return view, rt.storage.get(key)
-
-
-def _view(row: Document) -> DocumentView:
-    return DocumentView(
-        row.id, row.account_id, DocumentKind(row.kind), row.file_name, row.content_type, row.size, row.sha256
-    )

@@ -9,7 +9,7 @@ from typing import Any
 from fapiao.domain.errors import MissingValue, ValidationFailed
 
 _REQUIRED = ("addressee", "phone", "province", "city", "street")
-_LIMIT = 200
+FIELD_LIMIT = 200  # characters, every field
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ def check_address(data: AddressData) -> AddressData:
         if not getattr(data, name):
             raise MissingValue(f"{name} is required", field=name)
     for f in dataclasses.fields(data):
-        if len(getattr(data, f.name)) > _LIMIT:
-            raise ValidationFailed(f"{f.name} is longer than {_LIMIT} characters", field=f.name)
+        if len(getattr(data, f.name)) > FIELD_LIMIT:
+            raise ValidationFailed(f"{f.name} is longer than {FIELD_LIMIT} characters", field=f.name)
     if data.postal_code and not (data.postal_code.isdigit() and len(data.postal_code) == 6):
         raise ValidationFailed("postal_code has 6 digits", field="postal_code")
     return data

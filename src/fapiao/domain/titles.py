@@ -16,7 +16,6 @@ from typing import Any
 
 from fapiao.domain.errors import IllegalTransition, MissingValue, ValidationFailed
 from fapiao.domain.tax_ids import HolderKind, check_tax_id
-from fapiao.settings import Profile
 
 
 class InvoiceKind(enum.StrEnum):
@@ -52,7 +51,7 @@ class CustomerType(enum.StrEnum):
 
 _PHONE = re.compile(r"^[0-9()（）\-－ +转]{5,20}$")
 _BANK_ACCOUNT = re.compile(r"^[0-9 ]{8,32}$")
-_LIMITS = {
+TITLE_LIMITS = {  # characters, per text field
     "invoice_title": 100,
     "register_no": 26,
     "bank": 120,
@@ -131,20 +130,20 @@ class CheckedTitle:
     warnings: tuple[str, ...]
 
 
-def check_title(data: TitleData, profile: Profile) -> CheckedTitle:
+def check_title(data: TitleData, *, strict: bool) -> CheckedTitle:
     """Validate and normalise a title. Checks that real data can fail but placeholder data in a sandbox
-    legitimately fails (checksums, formats) refuse in production and become warnings in the sandbox."""
+    legitimately fails (checksums, formats) refuse when ``strict`` (production) and become warnings otherwise."""
     warnings: list[str] = []
 
     def soft(problem: str, field: str) -> None:
-        if profile is Profile.PRODUCTION:
+        if strict:
             raise ValidationFailed(problem, field=field)
         warnings.append(f"{field}: {problem}")
 
     data = _stripped(data)
     if not data.invoice_title:
         raise MissingValue("invoice_title is required", field="invoice_title")
-    for name, limit in _LIMITS.items():
+    for name, limit in TITLE_LIMITS.items():
         if len(getattr(data, name)) > limit:
             raise ValidationFailed(f"{name} is longer than {limit} characters", field=name)
     if data.issue_type < 0:

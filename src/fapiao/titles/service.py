@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fapiao.accounts.service import load_account
 from fapiao.audit import service as audit
 from fapiao.auth import revisions
 from fapiao.documents import service as documents
-from fapiao.documents.service import DocumentKind
+from fapiao.documents.commands import DocumentKind
 from fapiao.domain.errors import NotFound, ValidationFailed
-from fapiao.domain.tax_ids import HolderKind
 from fapiao.domain.titles import (
     AdjustType,
-    InvoiceKind,
     TitleData,
     TitleStatus,
     adjust_type_for,
@@ -27,53 +23,37 @@ from fapiao.domain.titles import (
     require_transition,
 )
 from fapiao.runtime import Runtime
+from fapiao.settings import Profile
 from fapiao.store.tables import Account, Title
-from fapiao.usecases import outbox
+from fapiao.titles import queries
+from fapiao.titles.commands import ChangeTitle, ListTitles
+from fapiao.titles.views import TitleView as TitleView
+from fapiao.titles.views import title_data as title_data
+from fapiao.titles.views import title_view as _view
+from fapiao.usecases import outbox, spec
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import Page, PageRequest, paginate
 from fapiao.usecases.serialize import to_jsonable
 
-_DATA_FIELDS = tuple(f.name for f in dataclasses.fields(TitleData))
 _DOCUMENT_FIELDS = {
     "taxation_license": DocumentKind.TAXATION_LICENSE,
     "title_change_instructions": DocumentKind.TITLE_CHANGE_INSTRUCTIONS,
 }
-
-
-@dataclass(frozen=True)
-class TitleView:
-    id: int
-    user_id: int
-    user_nick: str
-    status: TitleStatus
-    adjust_type: AdjustType
-    data: TitleData
-    pending_change: TitleData | None
-    warnings: tuple[str, ...]
-    review_note: str
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class TitleFilter:
-    status: TitleStatus | None = None
-    invoice_kind: InvoiceKind | None = None
-    holder_kind: HolderKind | None = None
-    search: str | None = None  # matches title name or taxpayer id
+_REVIEWED = {"reject": TitleStatus.REJECTED, "withdraw": TitleStatus.WITHDRAWN, "invalidate": TitleStatus.INVALID}
 
 
 def create_title(
     rt: Runtime,
     actor: Actor,
     user_id: int,
-    data: TitleData,
+    command: TitleData,
     *,
     title_id: int | None = None,
     created_at: datetime | None = None,
 ) -> TitleView:
-    """File a new title for review. ``title_id``/``created_at`` are for imports and the demo only."""
-    checked = check_title(data, rt.profile)
+    """File a new title for review (``command``: a ``CreateTitle``, or any ``TitleData``).
+    ``title_id``/``created_at`` are for imports and the demo only."""
+    checked = check_title(command, strict=_strict(rt))
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
         actor.require_account(account.id)
@@ -86,7 +66,7 @@ def create_title(
             warnings=list(checked.warnings),
             pending_change=None,
             review_note="",
-            **_columns(checked.data),
+            **checked.data.to_json(),
         )
         if created_at is not None:
             row.created_at = row.updated_at = created_at
@@ -98,39 +78,26 @@ def create_title(
         return view
 
 
-def update_title(rt: Runtime, actor: Actor, title_id: int, changes: dict[str, Any]) -> TitleView:
+def update_title(rt: Runtime, actor: Actor, command: ChangeTitle) -> TitleView:
     """Edit a title that has no approved version yet, and put it (back) under review."""
     with rt.db.transaction() as session:
-        row, account = _load(session, actor, title_id)
-        require_transition("resubmit", TitleStatus(row.status), has_pending_change=_has_approved_version(row))
+        row, account = _load(session, actor, command.title_id)
+        require_transition("resubmit", TitleStatus(row.status), has_pending_change=row.pending_change is not None)
         before = _snapshot(row)
-        checked = check_title(title_data(row).replace(**changes), rt.profile)
+        checked = check_title(title_data(row).replace(**command.changes()), strict=_strict(rt))
         _require_documents(session, account.id, checked.data)
         _assign(row, checked.data)
         row.status, row.warnings, row.review_note = TitleStatus.APPLYING.value, list(checked.warnings), ""
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "title.resubmit",
-            "title",
-            row.id,
-            account_id=account.id,
-            before=before,
-            after=_snapshot(row),
-        )
-        view = _view(row, account)
-        _publish(session, "title.submitted", _view(row, account), "resubmit", account.id)
-        return view
+        return _recorded(session, actor, row, account, "resubmit", before, "title.submitted")
 
 
-def submit_change(rt: Runtime, actor: Actor, title_id: int, changes: dict[str, Any]) -> TitleView:
+def submit_change(rt: Runtime, actor: Actor, command: ChangeTitle) -> TitleView:
     """Propose a change to an approved title. The approved values stay in force until it is approved."""
     with rt.db.transaction() as session:
-        row, account = _load(session, actor, title_id)
+        row, account = _load(session, actor, command.title_id)
         require_transition("change", TitleStatus(row.status), has_pending_change=row.pending_change is not None)
         current = title_data(row)
-        checked = check_title(current.replace(**changes), rt.profile)
+        checked = check_title(current.replace(**command.changes()), strict=_strict(rt))
         if checked.data == current:
             raise ValidationFailed("the change does not change anything", field="changes")
         adjust = adjust_type_for(current, checked.data, real_name_verified=account.real_name_verified)
@@ -139,20 +106,7 @@ def submit_change(rt: Runtime, actor: Actor, title_id: int, changes: dict[str, A
         row.pending_change = checked.data.to_json()
         row.status, row.adjust_type = TitleStatus.APPLYING.value, adjust.value
         row.warnings, row.review_note = list(checked.warnings), ""
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "title.change",
-            "title",
-            row.id,
-            account_id=account.id,
-            before=before,
-            after=_snapshot(row),
-        )
-        view = _view(row, account)
-        _publish(session, "title.submitted", _view(row, account), "change", account.id)
-        return view
+        return _recorded(session, actor, row, account, "change", before, "title.submitted")
 
 
 def approve(rt: Runtime, actor: Actor, title_id: int, note: str = "") -> TitleView:
@@ -188,26 +142,9 @@ def _review(rt: Runtime, actor: Actor, title_id: int, action: str, note: str) ->
         elif action in ("reject", "withdraw") and pending is not None:
             row.status = TitleStatus.APPROVED.value  # the approved version stays; the change is dropped
         else:
-            row.status = {
-                "reject": TitleStatus.REJECTED,
-                "withdraw": TitleStatus.WITHDRAWN,
-                "invalidate": TitleStatus.INVALID,
-            }[action].value
+            row.status = _REVIEWED[action].value
         row.pending_change, row.review_note = None, note
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            f"title.{action}",
-            "title",
-            row.id,
-            account_id=account.id,
-            before=before,
-            after=_snapshot(row),
-        )
-        view = _view(row, account)
-        _publish(session, "title.reviewed", _view(row, account), action, account.id)
-        return view
+        return _recorded(session, actor, row, account, action, before, "title.reviewed")
 
 
 def get_title(rt: Runtime, actor: Actor, title_id: int) -> TitleView:
@@ -216,30 +153,13 @@ def get_title(rt: Runtime, actor: Actor, title_id: int) -> TitleView:
         return _view(row, account)
 
 
-def list_titles(
-    rt: Runtime,
-    actor: Actor,
-    page: PageRequest,
-    *,
-    user_id: int | None = None,
-    filters: TitleFilter = TitleFilter(),
-) -> Page[TitleView]:
-    query = select(Title, Account).join(Account, Account.id == Title.account_id)
-    if actor.is_customer:
-        query = query.where(Title.account_id == actor.account_id)
-    if user_id is not None:
-        query = query.where(Account.user_id == user_id)
-    if filters.status:
-        query = query.where(Title.status == filters.status.value)
-    if filters.invoice_kind:
-        query = query.where(Title.invoice_kind == filters.invoice_kind.value)
-    if filters.holder_kind:
-        query = query.where(Title.holder_kind == filters.holder_kind.value)
-    if filters.search:
-        pattern = f"%{filters.search.strip()}%"
-        query = query.where(or_(Title.invoice_title.like(pattern), Title.register_no.like(pattern)))
+def list_titles(rt: Runtime, actor: Actor, command: ListTitles) -> Page[TitleView]:
+    """Titles oldest first; a customer's own account only."""
+    spec.check(command)
+    own = _own_account(actor)
     with rt.db.transaction() as session:
-        return paginate(session, query, Title.id, page, _view)
+        page = PageRequest(command.page, command.page_size)
+        return paginate(session, queries.listing(command, own), Title.id, page, _view)
 
 
 ACCOUNT_TITLES_LIMIT = 10_000
@@ -271,10 +191,13 @@ def account_titles(rt: Runtime, actor: Actor, revision: int) -> tuple[TitleView,
     return views
 
 
+def _strict(rt: Runtime) -> bool:
+    """Production refuses what a sandbox only warns about (placeholder tax ids, phone formats)."""
+    return rt.profile is Profile.PRODUCTION
+
+
 def _load(session: Session, actor: Actor, title_id: int) -> tuple[Title, Account]:
-    pair = session.execute(
-        select(Title, Account).join(Account, Account.id == Title.account_id).where(Title.id == title_id)
-    ).first()
+    pair = session.execute(queries.by_id(title_id)).first()
     if pair is None:
         raise NotFound(f"title {title_id} does not exist", field="id")
     actor.require_account(pair[1].id)
@@ -291,21 +214,9 @@ def _require_documents(session: Session, account_id: int, data: TitleData) -> No
             )
 
 
-def _has_approved_version(row: Title) -> bool:
-    return row.pending_change is not None
-
-
-def _columns(data: TitleData) -> dict[str, Any]:
-    return data.to_json()
-
-
 def _assign(row: Title, data: TitleData) -> None:
     for name, value in data.to_json().items():
         setattr(row, name, value)
-
-
-def title_data(row: Title | Row[Any]) -> TitleData:
-    return TitleData.from_json({name: getattr(row, name) for name in _DATA_FIELDS})
 
 
 def _snapshot(row: Title) -> dict[str, Any]:
@@ -318,22 +229,27 @@ def _snapshot(row: Title) -> dict[str, Any]:
     }
 
 
-def _view(row: Title, account: Account) -> TitleView:
-    pending = TitleData.from_json(row.pending_change) if row.pending_change else None
-    return TitleView(
-        row.id,
-        account.user_id,
-        account.user_nick,
-        TitleStatus(row.status),
-        AdjustType(row.adjust_type),
-        title_data(row),
-        pending,
-        tuple(row.warnings),
-        row.review_note,
-        row.created_at,
-        row.updated_at,
+def _recorded(
+    session: Session, actor: Actor, row: Title, account: Account, action: str, before: dict[str, Any], event: str
+) -> TitleView:
+    """Flush a changed title, audit it as ``title.<action>`` and publish ``event``, in the caller's transaction."""
+    session.flush()
+    audit.record(
+        session, actor, f"title.{action}", "title", row.id, account_id=account.id, before=before, after=_snapshot(row)
     )
+    view = _view(row, account)
+    _publish(session, event, view, action, account.id)
+    return view
 
 
 def _publish(session: Session, event_type: str, view: TitleView, action: str, account_id: int) -> None:
     outbox.publish(session, event_type, {"title": to_jsonable(view), "action": action}, account_id=account_id)
+
+
+def _own_account(actor: Actor) -> int | None:
+    """The customer's account every list is bounded by; None for operators and the system."""
+    if not actor.is_customer:
+        return None
+    if actor.account_id is None:  # pragma: no cover - customer actors always carry their account
+        raise NotFound("no such record")
+    return actor.account_id

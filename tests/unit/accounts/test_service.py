@@ -5,11 +5,11 @@ from sqlalchemy import select, text
 
 from fapiao.accounts import service as accounts
 from fapiao.audit import service as audit
+from fapiao.audit.commands import ListAuditEvents
 from fapiao.domain.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey
 from fapiao.usecases.actor import OPERATOR
-from fapiao.usecases.pagination import PageRequest
 from tests import factories
 
 POLICY = {
@@ -64,7 +64,7 @@ def test_bad_input_changes_nothing(runtime: Runtime) -> None:
 def test_everything_is_audited_with_before_and_after(runtime: Runtime) -> None:
     who = factories.customer(runtime)
     accounts.set_access_key_enabled(runtime, OPERATOR, who.key_id, False)
-    events = audit.list_events(runtime, OPERATOR, PageRequest(), account_id=who.account_id).items
+    events = audit.list_events(runtime, OPERATOR, ListAuditEvents(account_id=who.account_id)).items
     assert [e.action for e in events] == ["access_key.disable", "access_key.create", "account.create"]
     assert events[0].before == {"enabled": True} and events[0].after == {"enabled": False}
     assert events[0].actor == "operator:cli"

@@ -20,6 +20,7 @@ from fapiao.protocols.aliyun import gateway, signing
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account
 from fapiao.titles import service as titles
+from fapiao.titles.commands import ChangeTitle
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
 from tests.support.cli import Cli
@@ -190,7 +191,7 @@ def test_a_title_edited_in_another_process_shows_the_edit_on_the_next_request(wa
     who = factories.customer(warm)
     created = titles.create_title(warm, OPERATOR, who.user_id, factories.title_data())
     assert listed(warm, who.basic) == [(created.id, "示例科技有限公司")]
-    titles.update_title(other, OPERATOR, created.id, {"invoice_title": "改名科技有限公司"})
+    titles.update_title(other, OPERATOR, ChangeTitle(created.id, invoice_title="改名科技有限公司"))
     assert listed(warm, who.basic) == [(created.id, "改名科技有限公司")]
 
 

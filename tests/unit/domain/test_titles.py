@@ -4,12 +4,11 @@ import pytest
 
 from fapiao.domain.errors import IllegalTransition, MissingValue, ValidationFailed
 from fapiao.domain.titles import AdjustType, TitleStatus, adjust_type_for, check_title, require_transition
-from fapiao.settings import Profile
 from tests.factories import special_title_data, title_data
 
 
 def test_valid_title_passes_in_production_without_warnings() -> None:
-    checked = check_title(title_data(), Profile.PRODUCTION)
+    checked = check_title(title_data(), strict=True)
     assert checked.warnings == ()
     assert checked.data.register_no == "91350100M000100Y43"
 
@@ -17,38 +16,38 @@ def test_valid_title_passes_in_production_without_warnings() -> None:
 def test_bad_checksum_is_refused_in_production_and_warned_in_sandbox() -> None:
     data = title_data(register_no="91350100M000100Y4Z")
     with pytest.raises(ValidationFailed) as refused:
-        check_title(data, Profile.PRODUCTION)
+        check_title(data, strict=True)
     assert refused.value.field == "register_no"
-    sandbox = check_title(data, Profile.SANDBOX)
+    sandbox = check_title(data, strict=False)
     assert any(w.startswith("register_no:") for w in sandbox.warnings)
 
 
 def test_enterprise_title_needs_a_tax_id() -> None:
     with pytest.raises(MissingValue) as missing:
-        check_title(title_data(register_no=""), Profile.SANDBOX)
+        check_title(title_data(register_no=""), strict=False)
     assert missing.value.field == "register_no"
 
 
 def test_individual_plain_title_needs_no_tax_id() -> None:
-    checked = check_title(title_data(holder_kind="individual", register_no=""), Profile.PRODUCTION)
+    checked = check_title(title_data(holder_kind="individual", register_no=""), strict=True)
     assert checked.data.register_no == ""
 
 
 @pytest.mark.parametrize("missing", ["address", "phone", "bank", "bank_no"])
 def test_special_title_needs_every_bank_and_address_field(missing: str) -> None:
     with pytest.raises(MissingValue) as error:
-        check_title(special_title_data(**{missing: ""}), Profile.SANDBOX)
+        check_title(special_title_data(**{missing: ""}), strict=False)
     assert error.value.field == missing
 
 
 def test_special_invoices_are_refused_to_individuals() -> None:
     with pytest.raises(ValidationFailed) as error:
-        check_title(special_title_data(holder_kind="individual"), Profile.SANDBOX)
+        check_title(special_title_data(holder_kind="individual"), strict=False)
     assert error.value.field == "invoice_kind"
 
 
 def test_small_scale_taxpayer_with_special_invoice_gets_a_warning() -> None:
-    checked = check_title(special_title_data(taxpayer_type="small_scale"), Profile.PRODUCTION)
+    checked = check_title(special_title_data(taxpayer_type="small_scale"), strict=True)
     assert any("small-scale" in w for w in checked.warnings)
 
 
@@ -63,12 +62,12 @@ def test_small_scale_taxpayer_with_special_invoice_gets_a_warning() -> None:
 )
 def test_validity_cycles_are_months_in_order(start: int | None, end: int | None, field: str) -> None:
     with pytest.raises(ValidationFailed) as error:
-        check_title(title_data(start_cycle=start, end_cycle=end), Profile.SANDBOX)
+        check_title(title_data(start_cycle=start, end_cycle=end), strict=False)
     assert error.value.field == field
 
 
 def test_text_fields_are_trimmed() -> None:
-    checked = check_title(title_data(invoice_title="  Test Company\n", bank="Test Bank\n"), Profile.SANDBOX)
+    checked = check_title(title_data(invoice_title="  Test Company\n", bank="Test Bank\n"), strict=False)
     assert checked.data.invoice_title == "Test Company"
     assert checked.data.bank == "Test Bank"
 

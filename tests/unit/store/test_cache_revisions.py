@@ -28,6 +28,7 @@ from fapiao.store.tables import (
     Title,
 )
 from fapiao.titles import service as titles
+from fapiao.titles.commands import ChangeTitle
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
 
@@ -98,7 +99,7 @@ def test_title_writes_bump_only_the_titles_account(runtime: Runtime) -> None:
     with bumped(runtime) as created:
         title = titles.create_title(runtime, OPERATOR, alice.user_id, factories.title_data())
     with bumped(runtime) as edited:
-        titles.update_title(runtime, OPERATOR, title.id, {"invoice_title": "改名科技有限公司"})
+        titles.update_title(runtime, OPERATOR, ChangeTitle(title.id, invoice_title="改名科技有限公司"))
     with bumped(runtime) as approved:
         titles.approve(runtime, OPERATOR, title.id)
     with bumped(runtime) as deleted:

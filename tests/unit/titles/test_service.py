@@ -3,15 +3,17 @@ from __future__ import annotations
 import pytest
 
 from fapiao.audit import service as audit
+from fapiao.audit.commands import ListAuditEvents
 from fapiao.documents import service as documents
-from fapiao.documents.service import DocumentKind
+from fapiao.documents.commands import DocumentKind, UploadDocument
 from fapiao.domain.errors import IllegalTransition, MissingValue, NotFound, ValidationFailed
-from fapiao.domain.titles import AdjustType, TitleStatus
+from fapiao.domain.titles import TITLE_LIMITS, AdjustType, TitleStatus
 from fapiao.runtime import Runtime
 from fapiao.settings import Profile
 from fapiao.titles import service as titles
+from fapiao.titles.commands import ChangeTitle, CreateTitle, ListTitles
+from fapiao.usecases import spec
 from fapiao.usecases.actor import OPERATOR, Actor, ActorKind
-from fapiao.usecases.pagination import PageRequest
 from tests import factories
 
 DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
@@ -27,16 +29,16 @@ def test_review_cycle_of_a_new_title(runtime: Runtime) -> None:
     assert created.status is TitleStatus.APPLYING
     rejected = titles.reject(runtime, OPERATOR, created.id, "营业执照模糊")
     assert rejected.status is TitleStatus.REJECTED and rejected.review_note == "营业执照模糊"
-    resubmitted = titles.update_title(runtime, _as(who), created.id, {"bank": "招商银行"})
+    resubmitted = titles.update_title(runtime, _as(who), ChangeTitle(created.id, bank="招商银行"))
     assert resubmitted.status is TitleStatus.APPLYING and resubmitted.data.bank == "招商银行"
     approved = titles.approve(runtime, OPERATOR, created.id)
     assert approved.status is TitleStatus.APPROVED
     with pytest.raises(IllegalTransition):
-        titles.update_title(runtime, _as(who), created.id, {"bank": "x"})
+        titles.update_title(runtime, _as(who), ChangeTitle(created.id, bank="x"))
     actions = [
         e.action
         for e in audit.list_events(
-            runtime, OPERATOR, PageRequest(1, 50), entity_type="title", entity_id=str(created.id)
+            runtime, OPERATOR, ListAuditEvents(entity_type="title", entity_id=str(created.id))
         ).items
     ]
     assert actions == ["title.approve", "title.resubmit", "title.reject", "title.create"]
@@ -45,7 +47,7 @@ def test_review_cycle_of_a_new_title(runtime: Runtime) -> None:
 def test_change_of_an_approved_title_keeps_it_in_force_until_approved(runtime: Runtime) -> None:
     who = factories.customer(runtime, real_name_verified=False)
     title = factories.approved_title(runtime, who)
-    changed = titles.submit_change(runtime, _as(who), title.id, {"bank": "工商银行"})
+    changed = titles.submit_change(runtime, _as(who), ChangeTitle(title.id, bank="工商银行"))
     assert changed.status is TitleStatus.APPLYING and changed.adjust_type is AdjustType.DETAILS
     assert changed.data.bank == "" and changed.pending_change is not None
     assert changed.pending_change.bank == "工商银行"
@@ -54,10 +56,11 @@ def test_change_of_an_approved_title_keeps_it_in_force_until_approved(runtime: R
     assert withdrawn.data.bank == ""
 
     with pytest.raises(MissingValue):
-        titles.submit_change(runtime, _as(who), title.id, {"invoice_title": "新名称有限公司"})
-    documents.upload(runtime, _as(who), who.account_id, DocumentKind.TITLE_CHANGE_INSTRUCTIONS, "change.doc", DOC)
+        titles.submit_change(runtime, _as(who), ChangeTitle(title.id, invoice_title="新名称有限公司"))
+    statement = UploadDocument(who.account_id, DocumentKind.TITLE_CHANGE_INSTRUCTIONS, "change.doc", DOC)
+    documents.upload(runtime, _as(who), statement)
     renamed = titles.submit_change(
-        runtime, _as(who), title.id, {"invoice_title": "新名称有限公司", "title_change_instructions": "change.doc"}
+        runtime, _as(who), ChangeTitle(title.id, invoice_title="新名称有限公司", title_change_instructions="change.doc")
     )
     assert renamed.adjust_type is AdjustType.OTHER_TITLE
     approved = titles.approve(runtime, OPERATOR, title.id)
@@ -78,8 +81,8 @@ def test_customers_cannot_see_or_review_other_accounts_titles(runtime: Runtime) 
         titles.get_title(runtime, _as(bob), title.id)
     with pytest.raises(NotFound):
         titles.approve(runtime, _as(alice), title.id)
-    assert titles.list_titles(runtime, _as(bob), PageRequest()).total == 0
-    assert titles.list_titles(runtime, _as(alice), PageRequest()).total == 1
+    assert titles.list_titles(runtime, _as(bob), ListTitles()).total == 0
+    assert titles.list_titles(runtime, _as(alice), ListTitles()).total == 1
 
 
 def test_production_profile_refuses_a_bad_tax_id(runtime: Runtime) -> None:
@@ -87,7 +90,7 @@ def test_production_profile_refuses_a_bad_tax_id(runtime: Runtime) -> None:
     runtime.settings.profile = Profile.PRODUCTION
     with pytest.raises(ValidationFailed):
         titles.create_title(runtime, OPERATOR, who.user_id, factories.title_data(register_no="21343245342534"))
-    assert titles.list_titles(runtime, OPERATOR, PageRequest()).total == 0
+    assert titles.list_titles(runtime, OPERATOR, ListTitles()).total == 0
 
 
 def test_list_filters_and_pages(runtime: Runtime) -> None:
@@ -95,9 +98,23 @@ def test_list_filters_and_pages(runtime: Runtime) -> None:
     for n in range(5):
         titles.create_title(runtime, OPERATOR, who.user_id, factories.title_data(invoice_title=f"公司{n}"))
     factories.approved_title(runtime, who, invoice_title="已通过公司")
-    page = titles.list_titles(runtime, OPERATOR, PageRequest(2, 2), user_id=who.user_id)
+    page = titles.list_titles(runtime, OPERATOR, ListTitles(page=2, page_size=2, user_id=who.user_id))
     assert page.total == 6 and [t.data.invoice_title for t in page.items] == ["公司2", "公司3"]
-    approved = titles.list_titles(runtime, OPERATOR, PageRequest(), filters=titles.TitleFilter(TitleStatus.APPROVED))
+    approved = titles.list_titles(runtime, OPERATOR, ListTitles(TitleStatus.APPROVED))
     assert [t.data.invoice_title for t in approved.items] == ["已通过公司"]
-    found = titles.list_titles(runtime, OPERATOR, PageRequest(), filters=titles.TitleFilter(search="公司4"))
+    found = titles.list_titles(runtime, OPERATOR, ListTitles(search="公司4"))
     assert found.total == 1
+
+
+def test_create_title_declares_the_limits_check_title_enforces(runtime: Runtime) -> None:
+    limit = spec.field_of(CreateTitle, "invoice_title").max_length
+    assert limit == TITLE_LIMITS["invoice_title"]
+    who = factories.customer(runtime)
+    with pytest.raises(ValidationFailed) as error:
+        titles.create_title(
+            runtime, OPERATOR, who.user_id, CreateTitle.from_json({"invoice_title": "长" * (limit + 1)})
+        )
+    assert error.value.field == "invoice_title"
+    with pytest.raises(ValidationFailed) as error:
+        titles.list_titles(runtime, OPERATOR, ListTitles(page_size=10_000))
+    assert error.value.field == "page_size"

@@ -7,160 +7,116 @@ Business failures of ``ApplyInvoice`` are 4xx errors (so every SDK raises), not 
 from __future__ import annotations
 
 from fapiao.addresses import service as addresses
-from fapiao.addresses.service import AddressView
+from fapiao.addresses.commands import ListAddresses
+from fapiao.addresses.views import AddressView
 from fapiao.applications import service as applications
-from fapiao.applications.commands import MAX_EMAILS_LENGTH, MAX_REMARK_LENGTH, MAX_SELECTED_ITEMS, FileApplication
-from fapiao.domain.clock import format_china
+from fapiao.applications.commands import FileApplication
+from fapiao.applications.service import ApplicationView
 from fapiao.items import service as items
-from fapiao.items.service import AmountFilter, ItemFilter, ItemSort, ItemView
+from fapiao.items.commands import ListItems
+from fapiao.items.views import ItemPage
 from fapiao.protocols.aliyun import mapping
 from fapiao.protocols.aliyun.catalog import Args, Call, Kind, Operation, Param
 from fapiao.protocols.aliyun.envelope import DEFAULT_HOST_ID
-from fapiao.protocols.aliyun.shared import all_pages, drop_none
+from fapiao.protocols.aliyun.responses import Const, Items, Out, Record, Render, Response
+from fapiao.protocols.aliyun.shared import all_pages
 from fapiao.titles import service as titles
-from fapiao.titles.service import TitleView
-from fapiao.usecases.pagination import MAX_PAGE_SIZE, PageRequest
+from fapiao.titles.views import TitleView
 
 VERSION = "2017-12-14"
 OWNER_ID = Param("OwnerId", Kind.INTEGER, "Accepted for SDK compatibility and ignored: the key decides the account.")
+INT = Render.INTEGER
 
-
-def title_record(view: TitleView) -> dict[str, object]:
-    """One ``CustomerInvoice`` (21 fields)."""
-    data = view.data
-    return drop_none(
-        {
-            "Id": view.id,
-            "UserId": view.user_id,
-            "UserNick": view.user_nick,
-            "InvoiceTitle": data.invoice_title,
-            "Type": mapping.TITLE_TYPE.to_wire(data.invoice_kind),
-            "Status": mapping.TITLE_STATUS.to_wire(view.status),
-            "AdjustType": mapping.ADJUST_TYPE.to_wire(view.adjust_type),
-            "TaxpayerType": mapping.TAXPAYER_TYPE.to_wire(data.taxpayer_type),
-            "CustomerType": mapping.CUSTOMER_TYPE.to_wire(data.customer_type),
-            "IssueType": data.issue_type,
-            "RegisterNo": data.register_no,
-            "Bank": data.bank,
-            "BankNo": data.bank_no,
-            "OperatingLicenseAddress": data.address,
-            "OperatingLicensePhone": data.phone,
-            "TaxationLicense": data.taxation_license,
-            "TitleChangeInstructions": data.title_change_instructions,
-            "DefaultRemark": data.default_remark,
-            "StartCycle": data.start_cycle,
-            "EndCycle": data.end_cycle,
-            "GmtCreate": format_china(view.created_at),
-        }
+TITLE = Record(
+    (
+        Out("Id", "id", INT),
+        Out("UserId", "user_id", INT),
+        Out("UserNick", "user_nick"),
+        Out("InvoiceTitle", "data.invoice_title"),
+        Out("Type", "data.invoice_kind", mapping.TITLE_TYPE),
+        Out("Status", "status", mapping.TITLE_STATUS),
+        Out("AdjustType", "adjust_type", mapping.ADJUST_TYPE),
+        Out("TaxpayerType", "data.taxpayer_type", mapping.TAXPAYER_TYPE),
+        Out("CustomerType", "data.customer_type", mapping.CUSTOMER_TYPE),
+        Out("IssueType", "data.issue_type", INT),
+        Out("RegisterNo", "data.register_no"),
+        Out("Bank", "data.bank"),
+        Out("BankNo", "data.bank_no"),
+        Out("OperatingLicenseAddress", "data.address"),
+        Out("OperatingLicensePhone", "data.phone"),
+        Out("TaxationLicense", "data.taxation_license", doc="File name of the tax registration scan."),
+        Out("TitleChangeInstructions", "data.title_change_instructions", doc="File name of the change statement."),
+        Out("DefaultRemark", "data.default_remark"),
+        Out("StartCycle", "data.start_cycle", Render.YYYYMM, "Absent: no limit."),
+        Out("EndCycle", "data.end_cycle", Render.YYYYMM, "Absent: no limit."),
+        Out("GmtCreate", "created_at", Render.TIME),
+    ),
+    drop_none=True,
+)
+ADDRESS = Record(
+    (
+        Out("Id", "id", INT, "The `AddressId` of ApplyInvoice."),
+        Out("UserId", "user_id", INT),
+        Out("UserNick", "user_nick"),
+        Out("Addressee", "data.addressee"),
+        Out("Phone", "data.phone"),
+        Out("Province", "data.province"),
+        Out("City", "data.city"),
+        Out("County", "data.county"),
+        Out("Street", "data.street"),
+        Out("DeliveryAddress", "delivery_address", doc="The parts joined, province first."),
+        Out("PostalCode", "data.postal_code"),
+        Out("BizType", "data.biz_type"),
     )
+)
+EVALUATE = Record(
+    (
+        Out("Id", "id", INT, "The `SelectedIds` of ApplyInvoice."),
+        Out("UserId", "user_id", INT),
+        Out("UserNick", "user_nick"),
+        Out("Name", "name"),
+        Out("BizType", "biz_type"),
+        Out("BillCycle", "bill_cycle", doc="`YYYY-MM`."),
+        Out("BillId", "bill_id", INT),
+        Out("ItemId", "item_id", INT),
+        Out("OutBizId", "out_biz_id"),
+        Out("OpId", "op_id"),
+        Out("BizTime", "biz_time", Render.TIME),
+        Out("GmtCreate", "created_at", Render.TIME),
+        Out("GmtModified", "updated_at", Render.TIME),
+        Out("OriginalAmount", "original_fen", Render.CENTS),
+        Out("CanInvoiceAmount", "can_invoice_fen", Render.CENTS, "What may still be invoiced."),
+        Out("InvoicedAmount", "invoiced_fen", Render.CENTS),
+        Out("OffsetAcceptAmount", "offset_fen", Render.CENTS),
+        Out("OffsetCostAmount", "offset_fen", Render.CENTS),
+        Out("PresentAmount", "present_fen", Render.CENTS),
+        Out("Status", "status", INT),
+        Out("Type", "type", INT),
+    )
+)
 
 
-def query_invoicing_customer_list(call: Call, args: Args) -> dict[str, object]:
-    views = titles.account_titles(call.rt, call.credential.actor, call.credential.revision)
-    return {"CustomerInvoiceList": {"CustomerInvoice": [title_record(v) for v in views]}}
+def query_invoicing_customer_list(call: Call, args: Args) -> tuple[TitleView, ...]:
+    return titles.account_titles(call.rt, call.credential.actor, call.credential.revision)
 
 
-def address_record(view: AddressView) -> dict[str, object]:
-    data = view.data
-    return {
-        "Id": view.id,
-        "UserId": view.user_id,
-        "UserNick": view.user_nick,
-        "Addressee": data.addressee,
-        "Phone": data.phone,
-        "Province": data.province,
-        "City": data.city,
-        "County": data.county,
-        "Street": data.street,
-        "DeliveryAddress": view.delivery_address,
-        "PostalCode": data.postal_code,
-        "BizType": data.biz_type,
-    }
-
-
-def query_customer_address_list(call: Call, args: Args) -> dict[str, object]:
+def query_customer_address_list(call: Call, args: Args) -> list[AddressView]:
     actor = call.credential.actor
-    views = all_pages(lambda page: addresses.list_addresses(call.rt, actor, page))
-    return {"CustomerInvoiceAddressList": {"CustomerInvoiceAddress": [address_record(v) for v in views]}}
-
-
-def evaluate_record(view: ItemView) -> dict[str, object]:
-    return {
-        "Id": view.id,
-        "UserId": view.user_id,
-        "UserNick": view.user_nick,
-        "Name": view.name,
-        "BizType": view.biz_type,
-        "BillCycle": view.bill_cycle,
-        "BillId": view.bill_id,
-        "ItemId": view.item_id,
-        "OutBizId": view.out_biz_id,
-        "OpId": view.op_id,
-        "BizTime": format_china(view.biz_time),
-        "GmtCreate": format_china(view.created_at),
-        "GmtModified": format_china(view.updated_at),
-        "OriginalAmount": view.original_fen,
-        "CanInvoiceAmount": view.can_invoice_fen,
-        "InvoicedAmount": view.invoiced_fen,
-        "OffsetAcceptAmount": view.offset_fen,
-        "OffsetCostAmount": view.offset_fen,
-        "PresentAmount": view.present_fen,
-        "Status": view.status,
-        "Type": view.type,
-    }
-
-
-def query_evaluate_list(call: Call, args: Args) -> dict[str, object]:
-    amount = args.integer("Type")
-    sort = args.integer("SortType", ItemSort.ID_DESC) or ItemSort.ID_DESC
-    filters = ItemFilter(
-        amount=AmountFilter(amount) if amount is not None else None,
-        bill_cycle=args.text("BillCycle") or None,
-        biz_types=tuple(args.strings("BizTypeList")),
-        out_biz_id=args.text("OutBizId") or None,
-        min_fen=args.integer("StartAmount"),
-        max_fen=args.integer("EndAmount"),
-        biz_time_from=args.time("StartBizTime"),
-        biz_time_to=args.time("EndBizTime"),
-        created_from=args.time("StartSearchTime"),
-        created_to=args.time("EndSearchTime"),
-        sort=ItemSort(sort),
+    return all_pages(
+        lambda page: addresses.list_addresses(call.rt, actor, ListAddresses(page=page.page, page_size=page.page_size))
     )
-    page = PageRequest(args.integer("PageNum", 1) or 1, args.integer("PageSize", 20) or 20)
-    result = items.list_items(call.rt, call.credential.actor, page, filters=filters)
-    return {
-        "EvaluateList": {"Evaluate": [evaluate_record(v) for v in result.items]},
-        "HostId": DEFAULT_HOST_ID,
-        "PageNum": result.page,
-        "PageSize": result.page_size,
-        "TotalCount": result.total,
-        "TotalInvoiceAmount": result.total_invoiced_fen,
-        "TotalUnAppliedInvoiceAmount": result.total_can_invoice_fen,
-    }
 
 
-def apply_invoice(call: Call, args: Args) -> dict[str, object]:
-    invoicing_type = args.integer("InvoicingType")
+def query_evaluate_list(call: Call, args: Args) -> ItemPage:
+    return items.list_items(call.rt, call.credential.actor, args.command(ListItems))
+
+
+def apply_invoice(call: Call, args: Args) -> ApplicationView:
     by_amount = args.flag("InvoiceByAmount") is True
-    request = FileApplication(
-        title_id=args.integer("CustomerId") or 0,
-        item_ids=tuple(args.integers("SelectedIds")),
-        amount_fen=args.integer("InvoiceAmount") if by_amount else None,
-        address_id=args.integer("AddressId"),
-        invoice_kind=mapping.INVOICING_TYPE.from_wire(invoicing_type) if invoicing_type is not None else None,
-        user_remark=args.text("UserRemark"),
-        emails=args.text("emails"),
-        process_way=args.integer("ProcessWay", 1) or 0,
-        apply_user_nick=args.text("ApplyUserNick"),
-        client_token=args.text("ClientToken") or None,
-    )
+    command = args.command(FileApplication, **({} if by_amount else {"amount_fen": None}))
     credential = call.credential
-    view = applications.file_application(call.rt, credential.actor, credential.user_id, request)
-    return {"InvoiceApplyId": view.id}
+    return applications.file_application(call.rt, credential.actor, credential.user_id, command)
 
-
-_PAGE_NUM = Param("PageNum", Kind.INTEGER, "Page number, from 1 (default 1).", minimum=1, maximum=1_000_000)
-_PAGE_SIZE = Param("PageSize", Kind.INTEGER, "Entries per page (default 20).", minimum=1, maximum=MAX_PAGE_SIZE)
 
 OPERATIONS = (
     Operation(
@@ -172,14 +128,7 @@ OPERATIONS = (
         params=(OWNER_ID,),
         handler=query_invoicing_customer_list,
         envelope=True,
-        response=(
-            "`Data.CustomerInvoiceList.CustomerInvoice[]`: `Id`, `UserId`, `UserNick`, `InvoiceTitle`, `Type` "
-            "(0 plain, 1 special), `Status` (1 applying, 2 approved, 3 rejected, 4 invalid, 5 withdrawn), "
-            "`AdjustType` (1 details, 4 other title, 5 verified title), `TaxpayerType` (1 general, 2 small-scale), "
-            "`CustomerType` (1 individual, 2 company), `IssueType`, `RegisterNo`, `Bank`, `BankNo`, "
-            "`OperatingLicenseAddress`, `OperatingLicensePhone`, `TaxationLicense`, `TitleChangeInstructions`, "
-            "`DefaultRemark`, `StartCycle`, `EndCycle` (`YYYYMM`), `GmtCreate` (`yyyy-mm-dd hh:mm:ss`, China time)."
-        ),
+        response=Response((Items("CustomerInvoiceList.CustomerInvoice", TITLE),)),
     ),
     Operation(
         version=VERSION,
@@ -189,59 +138,42 @@ OPERATIONS = (
         params=(OWNER_ID,),
         handler=query_customer_address_list,
         envelope=True,
-        response=(
-            "`Data.CustomerInvoiceAddressList.CustomerInvoiceAddress[]`: `Id` (the `AddressId` of ApplyInvoice), "
-            "`UserId`, `UserNick`, `Addressee`, `Phone`, `Province`, `City`, `County`, `Street`, `DeliveryAddress` "
-            "(the parts joined), `PostalCode`, `BizType`."
-        ),
+        response=Response((Items("CustomerInvoiceAddressList.CustomerInvoiceAddress", ADDRESS),)),
     ),
     Operation(
         version=VERSION,
         action="QueryEvaluateList",
         permission="bss:QueryEvaluateList",
         summary="The caller's invoiceable items with their amounts in cents, filtered, sorted and paged.",
+        command=ListItems,
         params=(
-            Param(
-                "Type",
-                Kind.INTEGER,
-                "1 invoiceable amount < 0, 2 > 0, 3 ≠ 0, 4 invoiced amount > 0; absent = all.",
-                choices=(1, 2, 3, 4),
-            ),
-            Param("BillCycle", Kind.STRING, "Billing month, `YYYY-MM`.", pattern=r"[0-9]{4}-[0-9]{2}"),
-            Param(
-                "BizTypeList",
-                Kind.FLAT_STRINGS,
-                "Invoicing entities (`ALIYUN`, `MARKETPLACE`).",
-                max_items=20,
-                max_length=32,
-            ),
-            Param("OutBizId", Kind.STRING, "Order, bill or contract id.", max_length=64),
-            Param("StartAmount", Kind.INTEGER, "Lowest invoiceable amount, cents."),
-            Param("EndAmount", Kind.INTEGER, "Highest invoiceable amount, cents."),
-            Param("StartBizTime", Kind.TIME, "Earliest business (payment) time."),
-            Param("EndBizTime", Kind.TIME, "Latest business (payment) time."),
-            Param("StartSearchTime", Kind.TIME, "Earliest creation time of the item."),
-            Param("EndSearchTime", Kind.TIME, "Latest creation time of the item."),
-            _PAGE_NUM,
-            _PAGE_SIZE,
-            Param(
-                "SortType",
-                Kind.INTEGER,
-                "1 id descending (default); 2 type descending, then id descending; 3 type ascending, then id "
-                "descending.",
-                choices=(1, 2, 3),
-            ),
+            Param("Type", Kind.INTEGER, field="amount"),
+            Param("BillCycle", Kind.STRING, field="bill_cycle"),
+            Param("BizTypeList", Kind.FLAT_STRINGS, field="biz_types"),
+            Param("OutBizId", Kind.STRING, field="out_biz_id"),
+            Param("StartAmount", Kind.INTEGER, "Lowest invoiceable amount, cents.", field="min_fen"),
+            Param("EndAmount", Kind.INTEGER, "Highest invoiceable amount, cents.", field="max_fen"),
+            Param("StartBizTime", Kind.TIME, field="biz_time_from"),
+            Param("EndBizTime", Kind.TIME, field="biz_time_to"),
+            Param("StartSearchTime", Kind.TIME, field="created_from"),
+            Param("EndSearchTime", Kind.TIME, field="created_to"),
+            Param("PageNum", Kind.INTEGER, "Page number, from 1 (default 1).", field="page"),
+            Param("PageSize", Kind.INTEGER, "Entries per page (default 20).", field="page_size"),
+            Param("SortType", Kind.INTEGER, field="sort"),
             OWNER_ID,
         ),
         handler=query_evaluate_list,
         envelope=True,
-        fields={"bill_cycle": "BillCycle", "page": "PageNum", "page_size": "PageSize"},
-        response=(
-            "`Data`: `EvaluateList.Evaluate[]` (`Id` — the `SelectedIds` of ApplyInvoice —, `UserId`, `UserNick`, "
-            "`Name`, `BizType`, `BillCycle`, `BillId`, `ItemId`, `OutBizId`, `OpId`, `BizTime`, `GmtCreate`, "
-            "`GmtModified`, `OriginalAmount`, `CanInvoiceAmount`, `InvoicedAmount`, `OffsetAcceptAmount`, "
-            "`OffsetCostAmount`, `PresentAmount`, `Status`, `Type`), `HostId`, `PageNum`, `PageSize`, `TotalCount`, "
-            "`TotalInvoiceAmount`, `TotalUnAppliedInvoiceAmount` (cents, over every matching item)."
+        response=Response(
+            (
+                Items("EvaluateList.Evaluate", EVALUATE, "items", "The page's items."),
+                Const("HostId", DEFAULT_HOST_ID),
+                Out("PageNum", "page", INT),
+                Out("PageSize", "page_size", INT),
+                Out("TotalCount", "total", INT, "Every matching item."),
+                Out("TotalInvoiceAmount", "total_invoiced_fen", Render.CENTS, "Over every matching item."),
+                Out("TotalUnAppliedInvoiceAmount", "total_can_invoice_fen", Render.CENTS, "Over every matching item."),
+            )
         ),
     ),
     Operation(
@@ -249,36 +181,35 @@ OPERATIONS = (
         action="ApplyInvoice",
         permission="bss:ApplyInvoice",
         permission_source="Alibaba Cloud documentation",
-        fields={
-            "title_id": "CustomerId",
-            "item_ids": "SelectedIds",
-            "address_id": "AddressId",
-            "invoice_kind": "InvoicingType",
-            "amount_fen": "InvoiceAmount",
-            "user_remark": "UserRemark",
-            "client_token": "ClientToken",
-        },
         summary=(
             "File an invoice application on an approved title for selected items; the amounts are reserved on "
             "the items until the provider completes (invoiced) or rejects (released) the application."
         ),
+        command=FileApplication,
         params=(
-            Param("CustomerId", Kind.INTEGER, "An approved title of the caller (`Id` of the title list).", True, 1),
+            Param("CustomerId", Kind.INTEGER, "An approved title of the caller (`Id` of the title list).", "title_id"),
             Param(
                 "AddressId",
                 Kind.INTEGER,
                 "Mailing address (`Id` of the address list); given → paper invoice, absent → electronic.",
-                minimum=1,
+                "address_id",
             ),
-            Param("ApplyUserNick", Kind.STRING, "Applicant nickname (recorded, not verified).", True, max_length=64),
-            Param("InvoiceAmount", Kind.INTEGER, "Amount in cents; used when `InvoiceByAmount` is true.", True, 1),
+            Param(
+                "ApplyUserNick", Kind.STRING, "Applicant nickname (recorded, not verified).", "apply_user_nick", True
+            ),
+            Param(
+                "InvoiceAmount",
+                Kind.INTEGER,
+                "Amount in cents; used when `InvoiceByAmount` is true.",
+                "amount_fen",
+                True,
+            ),
             Param(
                 "SelectedIds",
                 Kind.FLAT_INTEGERS,
                 "Items (`Id` of the evaluate list); each at most once.",
-                True,
+                "item_ids",
                 minimum=1,
-                max_items=MAX_SELECTED_ITEMS,
             ),
             Param(
                 "InvoiceByAmount",
@@ -290,22 +221,24 @@ OPERATIONS = (
                 "InvoicingType",
                 Kind.INTEGER,
                 "0 special VAT invoice, 1 plain VAT invoice (current documentation); absent = the title's type.",
-                choices=mapping.INVOICING_TYPE.wire_values,
+                "invoice_kind",
+                wire=mapping.INVOICING_TYPE,
             ),
-            Param("ProcessWay", Kind.INTEGER, "0 by the platform, 1 by the tax platform (default 1).", choices=(0, 1)),
-            Param("UserRemark", Kind.STRING, "Remark for the provider.", max_length=MAX_REMARK_LENGTH),
             Param(
-                "emails",
-                Kind.STRING,
-                "Recipient emails, comma-separated (lower-case wire name).",
-                max_length=MAX_EMAILS_LENGTH,
+                "ProcessWay",
+                Kind.INTEGER,
+                "0 by the platform, 1 by the tax platform (default 1).",
+                "process_way",
+                choices=(0, 1),
             ),
+            Param("UserRemark", Kind.STRING, "Remark for the provider.", "user_remark"),
+            Param("emails", Kind.STRING, "Recipient emails, comma-separated (lower-case wire name).", "emails"),
             Param(
                 "ClientToken",
                 Kind.STRING,
                 "Idempotency token: the same token with the same parameters returns the first application; with "
                 "other parameters `IdempotentParameterMismatch`.",
-                max_length=64,
+                "client_token",
                 pattern=r"[\x21-\x7e]+",
             ),
             OWNER_ID,
@@ -319,6 +252,8 @@ OPERATIONS = (
             "`IdempotentParameterMismatch` (400): a `ClientToken` reused with other parameters.",
             "No default provider app configured: `503 ServiceUnavailable`.",
         ),
-        response="`Data.InvoiceApplyId`: the id of the new (or, with a reused `ClientToken`, the first) application.",
+        response=Response(
+            (Out("InvoiceApplyId", "id", INT, "The new application (with a reused `ClientToken`: the first one)."),)
+        ),
     ),
 )

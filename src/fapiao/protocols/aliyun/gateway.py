@@ -52,8 +52,7 @@ def handle(
         op = CATALOG.resolve(*req.route())
         credential = authenticate(rt, req, now or datetime.now(UTC))
         faults.authorise(op, credential)
-        args = op.parse_args(req.params)
-        data = op.handler(Call(rt, credential, request_id), args)
+        data = op.run(Call(rt, credential, request_id), req.params)
         document: Mapping[str, object] = {**SUCCESS_2017, "Data": data} if op.envelope else data
         return render_success(document, action=op.action, request_id=request_id, fmt=fmt)
     except errors.RpcError as error:

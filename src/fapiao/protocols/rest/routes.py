@@ -11,16 +11,18 @@ from starlette.concurrency import run_in_threadpool
 
 from fapiao.accounts import service as accounts
 from fapiao.addresses import service as addresses
+from fapiao.addresses.commands import ChangeAddress, ListAddresses
 from fapiao.audit import service as audit
+from fapiao.audit.commands import ListAuditEvents
 from fapiao.documents import service as documents
-from fapiao.documents.service import DocumentKind
+from fapiao.documents.commands import DocumentKind, UploadDocument
 from fapiao.domain.addresses import AddressData
 from fapiao.domain.errors import ValidationFailed
 from fapiao.domain.items import BizType
 from fapiao.domain.tax_ids import HolderKind
 from fapiao.domain.titles import InvoiceKind, TitleData, TitleStatus
 from fapiao.items import service as items
-from fapiao.items.service import AmountFilter, ItemFilter, ItemSort
+from fapiao.items.commands import AmountFilter, ItemSort, ListItems
 from fapiao.protocols.rest.auth import CurrentActor, CurrentRuntime, allowed
 from fapiao.protocols.rest.common import PageOut, render, write
 from fapiao.protocols.rest.schemas import (
@@ -38,8 +40,9 @@ from fapiao.protocols.rest.schemas import (
     TitleOut,
 )
 from fapiao.titles import service as titles
+from fapiao.titles.commands import ChangeTitle, ListTitles
 from fapiao.usecases.actor import Actor
-from fapiao.usecases.pagination import MAX_PAGE_SIZE, PageRequest
+from fapiao.usecases.pagination import MAX_PAGE_SIZE
 
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409)}
 router = APIRouter(prefix="/api/v1", responses=_ERRORS)
@@ -74,8 +77,8 @@ def list_titles(
     search: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """The caller's titles, oldest first, filtered by status, invoice kind, holder kind or text."""
-    filters = titles.TitleFilter(status, invoice_kind, holder_kind, search)
-    return render(titles.list_titles(rt, actor, PageRequest(page, page_size), filters=filters))
+    command = ListTitles(status, invoice_kind, holder_kind, search, page, page_size)
+    return render(titles.list_titles(rt, actor, command))
 
 
 @router.post("/titles", status_code=201, response_model=TitleOut, tags=["titles"])
@@ -102,8 +105,8 @@ async def update_title(
     actor: Annotated[Actor, allowed("fapiao:UpdateTitle")],
 ) -> Response:
     """Edit a title that has no approved version yet; it goes (back) under review."""
-    changes = _changes(body)
-    return await write(request, rt, actor, lambda: titles.update_title(rt, actor, title_id, changes))
+    command = ChangeTitle(title_id, **_changes(body))
+    return await write(request, rt, actor, lambda: titles.update_title(rt, actor, command))
 
 
 @router.post("/titles/{title_id}/changes", response_model=TitleOut, tags=["titles"])
@@ -115,8 +118,8 @@ async def submit_title_change(
     actor: Annotated[Actor, allowed("fapiao:UpdateTitle")],
 ) -> Response:
     """Propose a change to an approved title; the approved values stay in force until it is reviewed."""
-    changes = _changes(body)
-    return await write(request, rt, actor, lambda: titles.submit_change(rt, actor, title_id, changes))
+    command = ChangeTitle(title_id, **_changes(body))
+    return await write(request, rt, actor, lambda: titles.submit_change(rt, actor, command))
 
 
 @router.post("/titles/{title_id}/withdraw", response_model=TitleOut, tags=["titles"])
@@ -145,8 +148,8 @@ async def upload_document(
         raise ValidationFailed(f"file is larger than {limit} bytes", field="file")
     name = file.filename or ""
     assert actor.account_id is not None
-    account_id = actor.account_id
-    return await write(request, rt, actor, lambda: documents.upload(rt, actor, account_id, kind, name, content), 201)
+    command = UploadDocument(actor.account_id, kind, name, content)
+    return await write(request, rt, actor, lambda: documents.upload(rt, actor, command), 201)
 
 
 @router.get(
@@ -173,7 +176,7 @@ def list_addresses(
     page_size: PageSize = 20,
     search: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    return render(addresses.list_addresses(rt, actor, PageRequest(page, page_size), search=search))
+    return render(addresses.list_addresses(rt, actor, ListAddresses(search, page, page_size)))
 
 
 @router.post("/addresses", status_code=201, response_model=AddressOut, tags=["addresses"])
@@ -198,8 +201,8 @@ async def update_address(
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateAddress")],
 ) -> Response:
-    changes = _changes(body)
-    return await write(request, rt, actor, lambda: addresses.update_address(rt, actor, address_id, changes))
+    command = ChangeAddress(address_id, **_changes(body))
+    return await write(request, rt, actor, lambda: addresses.update_address(rt, actor, command))
 
 
 @router.delete("/addresses/{address_id}", status_code=204, tags=["addresses"])
@@ -231,7 +234,7 @@ def list_items(
 ) -> Response:
     """Items the caller may invoice, with the filter's totals. ``amount``: 1 negative, 2 positive,
     3 non-zero invoiceable amount, 4 already invoiced."""
-    filters = ItemFilter(
+    command = ListItems(
         amount,
         bill_cycle,
         tuple(b.value for b in biz_type or ()),
@@ -241,8 +244,10 @@ def list_items(
         biz_time_from,
         biz_time_to,
         sort=sort,
+        page=page,
+        page_size=page_size,
     )
-    return render(items.list_items(rt, actor, PageRequest(page, page_size), filters=filters))
+    return render(items.list_items(rt, actor, command))
 
 
 @router.get("/invoiceable-items/{item_id}", response_model=ItemOut, tags=["invoiceable items"])
@@ -270,10 +275,9 @@ def list_audit_events(
         audit.list_events(
             rt,
             actor,
-            PageRequest(page, page_size),
-            entity_type=entity_type,
-            entity_id=entity_id,
-            action=action,
+            ListAuditEvents(
+                entity_type=entity_type, entity_id=entity_id, action=action, page=page, page_size=page_size
+            ),
         )
     )
 

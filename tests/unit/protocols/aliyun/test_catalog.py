@@ -94,3 +94,30 @@ def test_committed_reference_page_is_what_the_catalog_generates() -> None:
     assert committed == reference.render(), "run `fapiao docs aliyun` and commit docs/aliyun-api.md"
     for op in CATALOG.ordered():
         assert f"| `{op.version}` | `{op.action}` | `{op.permission}` |" in committed
+
+
+def test_limits_come_from_the_command_and_errors_name_the_wire_parameter() -> None:
+    from fapiao.applications.commands import MAX_REMARK_LENGTH, FileApplication
+    from fapiao.usecases import spec
+
+    apply = CATALOG.resolve("2017-12-14", "ApplyInvoice")
+    create = CATALOG.resolve("2023-09-30", "CreateInvoice")
+    remarks = {p.name: p.max_length for p in (*apply.params, *create.params) if p.field == "user_remark"}
+    assert remarks == {"UserRemark": MAX_REMARK_LENGTH, "InvoiceRemark": MAX_REMARK_LENGTH}
+    assert spec.field_of(FileApplication, "user_remark").max_length == MAX_REMARK_LENGTH
+    assert (apply.wire_field("item_ids"), create.wire_field("item_ids")) == ("SelectedIds", "InvoiceCandidateIds")
+    assert apply.wire_field("medium") is None  # not a parameter of this action: no domain name on the wire
+    wire = {"InvoiceTitleId": "5", "InvoiceCandidateIds": '["7","8"]', "InvoiceType": "2", "InvoiceMode": "0"}
+    args = create.parse_args(wire | {"RecipientEmails": '["a@b.com"]'})
+    command = args.command(FileApplication)
+    assert (command.title_id, command.item_ids, command.invoice_kind) == (5, (7, 8), InvoiceKind.SPECIAL)
+
+
+def test_a_param_may_not_redeclare_a_command_limit() -> None:
+    from fapiao.applications.commands import FileApplication
+    from fapiao.usecases import spec
+
+    with pytest.raises(ValueError, match="command's limit"):
+        Param("UserRemark", Kind.STRING, field="user_remark", max_length=10).bind(
+            spec.field_of(FileApplication, "user_remark")
+        )
