@@ -22,7 +22,7 @@ from fapiao.protocols.rest.auth import CurrentRuntime, Operator, allowed, user_i
 from fapiao.protocols.rest.bodies import as_command, body_of
 from fapiao.protocols.rest.common import IdempotencyKey, write
 from fapiao.protocols.rest.routes import PageNumber, PageSize
-from fapiao.protocols.rest.schemas import MAX_ID, PageOut, Strict, Timestamp, errors
+from fapiao.protocols.rest.schemas import PageOut, PathId, Strict, Timestamp, errors
 from fapiao.providers import service as providers
 from fapiao.providers.service import ProviderAppView
 from fapiao.usecases.actor import Actor
@@ -248,8 +248,6 @@ def set_default_provider_app(app_key: AppKey, rt: CurrentRuntime, actor: Operato
     tags=["admin"],
     responses=errors(400, 404, 409),
 )
-def route_account(
-    user_id: Annotated[int, Path(le=MAX_ID)], body: RoutingIn, rt: CurrentRuntime, actor: Operator
-) -> dict[str, object]:
+def route_account(user_id: PathId, body: RoutingIn, rt: CurrentRuntime, actor: Operator) -> dict[str, object]:
     """Route an account's new applications to one app (``null``: back to the default app)."""
     return providers.route(rt, actor, user_id, body.app_key)

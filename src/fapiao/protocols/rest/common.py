@@ -53,21 +53,39 @@ def answer(body: bytes, status: int, *, replayed: bool = False) -> Response:
 
 
 async def write(
-    request: Request, rt: Runtime, actor: Actor, key: str | None, action: Callable[[], Any], status: int = 200
+    request: Request,
+    rt: Runtime,
+    actor: Actor,
+    key: str | None,
+    action: Callable[[], Any],
+    status: int = 200,
+    *,
+    payload: bytes | None = None,
 ) -> Response:
-    """Run a write and answer its view; with an idempotency ``key``, at most once per key, replaying the answer."""
+    """Run a write and answer its view; with an idempotency ``key``, at most once per key, replaying the answer.
+
+    ``payload`` stands for the request body in the key's fingerprint when the route has read the body as a
+    form already (it cannot be read twice)."""
     if key is None:
         return answer(await run_in_threadpool(lambda: encode(request, action())), status)
-    stored = await remember(request, rt, actor, key, lambda: encode(request, action()), status)
+    stored = await remember(request, rt, actor, key, lambda: encode(request, action()), status, payload=payload)
     return answer(stored.body, stored.status_code, replayed=stored.replayed)
 
 
 async def remember(
-    request: Request, rt: Runtime, actor: Actor, key: str, produce: Callable[[], bytes], status: int
+    request: Request,
+    rt: Runtime,
+    actor: Actor,
+    key: str,
+    produce: Callable[[], bytes],
+    status: int,
+    *,
+    payload: bytes | None = None,
 ) -> idempotency.StoredResponse:
     """The answer recorded for ``key``, or ``produce``'s, recorded (a refusal propagates, recording nothing)."""
     scope = f"{actor.account_id}:{actor.ram_user_id or ''}"
-    fingerprint = idempotency.fingerprint(request.method, request.url.path, request.url.query, await request.body())
+    body = await request.body() if payload is None else payload
+    fingerprint = idempotency.fingerprint(request.method, request.url.path, request.url.query, body)
     return await run_in_threadpool(
         lambda: idempotency.run_once(rt, scope, key, fingerprint, lambda: (status, produce()))
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from fapiao.accounts import service as accounts
@@ -41,6 +41,7 @@ from fapiao.protocols.rest.schemas import (
     ItemOut,
     ItemPageOut,
     PageOut,
+    PathId,
     TitleChanges,
     TitleFields,
     TitleOut,
@@ -57,10 +58,6 @@ PageNumber = Annotated[int, Query(ge=1, le=MAX_ID, description="Page number, fro
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")]
 Number = Annotated[int, Query(ge=-MAX_ID, le=MAX_ID)]
 Text = Annotated[str, Query(max_length=100)]
-TitleId = Annotated[int, Path(le=MAX_ID)]
-AddressId = Annotated[int, Path(le=MAX_ID)]
-ItemId = Annotated[int, Path(le=MAX_ID)]
-DocumentId = Annotated[int, Path(le=MAX_ID)]
 READ = errors(400)
 READ_ONE = errors(400, 404)
 WRITE = errors(400, 404, 409)
@@ -110,14 +107,14 @@ async def create_title(
 
 
 @router.get("/titles/{title_id}", response_model=TitleOut, tags=["titles"], responses=READ_ONE)
-def get_title(title_id: TitleId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetTitle")]) -> TitleView:
+def get_title(title_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetTitle")]) -> TitleView:
     return titles.get_title(rt, actor, title_id)
 
 
 @router.patch("/titles/{title_id}", response_model=TitleOut, tags=["titles"], responses=WRITE)
 async def update_title(
     request: Request,
-    title_id: TitleId,
+    title_id: PathId,
     body: TitleChanges,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateTitle")],
@@ -131,7 +128,7 @@ async def update_title(
 @router.post("/titles/{title_id}/changes", response_model=TitleOut, tags=["titles"], responses=WRITE)
 async def submit_title_change(
     request: Request,
-    title_id: TitleId,
+    title_id: PathId,
     body: TitleChanges,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateTitle")],
@@ -145,7 +142,7 @@ async def submit_title_change(
 @router.post("/titles/{title_id}/withdraw", response_model=TitleOut, tags=["titles"], responses=WRITE)
 async def withdraw_title(
     request: Request,
-    title_id: TitleId,
+    title_id: PathId,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateTitle")],
     idempotency_key: IdempotencyKey = None,
@@ -180,6 +177,7 @@ async def upload_document(
         idempotency_key,
         lambda: documents.upload(rt, actor, account_id, kind, name, content),
         201,
+        payload=b"\x00".join((kind.value.encode(), name.encode(errors="surrogatepass"), content)),
     )
 
 
@@ -190,7 +188,7 @@ async def upload_document(
     responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}, **READ_ONE},
 )
 async def download_document(
-    document_id: DocumentId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetDocument")]
+    document_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetDocument")]
 ) -> Response:
     view, content = await run_in_threadpool(documents.read, rt, actor, document_id)
     disposition = f"attachment; filename*=UTF-8''{quote(view.file_name, safe='')}"
@@ -228,7 +226,7 @@ async def create_address(
 
 @router.get("/addresses/{address_id}", response_model=AddressOut, tags=["addresses"], responses=READ_ONE)
 def get_address(
-    address_id: AddressId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetAddress")]
+    address_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetAddress")]
 ) -> AddressView:
     return addresses.get_address(rt, actor, address_id)
 
@@ -236,7 +234,7 @@ def get_address(
 @router.patch("/addresses/{address_id}", response_model=AddressOut, tags=["addresses"], responses=WRITE)
 async def update_address(
     request: Request,
-    address_id: AddressId,
+    address_id: PathId,
     body: AddressChanges,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateAddress")],
@@ -250,7 +248,7 @@ async def update_address(
 
 @router.delete("/addresses/{address_id}", status_code=204, tags=["addresses"], responses=WRITE)
 def delete_address(
-    address_id: AddressId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:DeleteAddress")]
+    address_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:DeleteAddress")]
 ) -> Response:
     addresses.delete_address(rt, actor, address_id)
     return Response(status_code=204)
@@ -293,7 +291,7 @@ def list_items(
 
 @router.get("/invoiceable-items/{item_id}", response_model=ItemOut, tags=["invoiceable items"], responses=READ_ONE)
 def get_item(
-    item_id: ItemId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetInvoiceableItem")]
+    item_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetInvoiceableItem")]
 ) -> ItemView:
     return items.get_item(rt, actor, item_id)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from fapiao.documents.service import DocumentKind
@@ -21,6 +22,8 @@ T = TypeVar("T")
 
 MAX_ID = 2**63 - 1  # the largest id (or amount) either store holds: larger numbers are refused, not a 500
 MAX_INT32 = 2**31 - 1  # the largest small number column (a title's issue_type)
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's id, as its answers show it.")]
 
 
 def _timestamp(value: datetime) -> str:

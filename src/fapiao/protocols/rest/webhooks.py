@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -19,7 +19,7 @@ from fapiao.accounts import service as accounts
 from fapiao.protocols.rest.auth import CurrentRuntime, allowed
 from fapiao.protocols.rest.common import IdempotencyKey, answer, decode, encode, remember, write
 from fapiao.protocols.rest.routes import PageNumber
-from fapiao.protocols.rest.schemas import MAX_ID, PageOut, Strict, Timestamp, errors
+from fapiao.protocols.rest.schemas import PageOut, PathId, Strict, Timestamp, errors
 from fapiao.runtime import Runtime
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import MAX_PAGE_SIZE, Page, PageRequest
@@ -27,7 +27,6 @@ from fapiao.webhooks import service as webhooks
 from fapiao.webhooks.service import DeliveryView, EndpointView
 
 router = APIRouter(prefix="/api/v1", responses=errors(401, 403), tags=["webhooks"])
-EndpointId = Annotated[int, Path(le=MAX_ID)]
 READ_ONE = errors(400, 404)
 WRITE = errors(400, 404, 409)
 
@@ -133,7 +132,7 @@ async def create_endpoint(
 
 @router.get("/webhook-endpoints/{endpoint_id}", response_model=EndpointOut, responses=READ_ONE)
 def get_endpoint(
-    endpoint_id: EndpointId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetWebhookEndpoint")]
+    endpoint_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetWebhookEndpoint")]
 ) -> EndpointView:
     return webhooks.get_endpoint(rt, actor, endpoint_id)
 
@@ -141,7 +140,7 @@ def get_endpoint(
 @router.patch("/webhook-endpoints/{endpoint_id}", response_model=EndpointOut, responses=WRITE)
 async def update_endpoint(
     request: Request,
-    endpoint_id: EndpointId,
+    endpoint_id: PathId,
     body: EndpointChanges,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateWebhookEndpoint")],
@@ -161,7 +160,7 @@ async def update_endpoint(
 
 @router.delete("/webhook-endpoints/{endpoint_id}", status_code=204, responses=READ_ONE)
 def delete_endpoint(
-    endpoint_id: EndpointId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:DeleteWebhookEndpoint")]
+    endpoint_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:DeleteWebhookEndpoint")]
 ) -> Response:
     webhooks.delete_endpoint(rt, actor, endpoint_id)
     return Response(status_code=204)
@@ -170,7 +169,7 @@ def delete_endpoint(
 @router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=EndpointWithSecretOut, responses=WRITE)
 async def rotate_secret(
     request: Request,
-    endpoint_id: EndpointId,
+    endpoint_id: PathId,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:RotateWebhookSecret")],
     body: Rotation | None = None,
@@ -185,7 +184,7 @@ async def rotate_secret(
 
 @router.get("/webhook-endpoints/{endpoint_id}/deliveries", response_model=PageOut[DeliveryOut], responses=READ_ONE)
 def list_deliveries(
-    endpoint_id: EndpointId,
+    endpoint_id: PathId,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:ListWebhookDeliveries")],
     page: PageNumber = 1,
@@ -198,7 +197,7 @@ def list_deliveries(
 
 @router.post("/webhook-deliveries/{delivery_id}/redeliver", response_model=DeliveryOut, responses=WRITE)
 def redeliver(
-    delivery_id: Annotated[int, Path(le=MAX_ID)],
+    delivery_id: PathId,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:RedeliverWebhook")],
 ) -> DeliveryView:
