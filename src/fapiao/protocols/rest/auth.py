@@ -1,4 +1,5 @@
-"""REST authentication: HTTP Basic with an access key id as the user name and its secret as the password.
+"""REST authentication: HTTP Basic with an access key id as the user name and its secret as the password;
+the operator routes take the bearer token ``FAPIAO_OPERATOR_TOKEN`` instead.
 
 Deliberately simple for integrators and curl (``curl -u KEY_ID:SECRET``); the signed Alibaba Cloud and TOP
 schemes live in their own gateways. Use HTTPS in front of it in production.
@@ -12,15 +13,16 @@ import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPBasic
+from fastapi.security import HTTPBasic, HTTPBearer
 
 from fapiao.accounts.service import resolve_access_key
 from fapiao.domain.errors import Unauthenticated
 from fapiao.runtime import Runtime
-from fapiao.usecases.actor import Actor
+from fapiao.usecases.actor import Actor, ActorKind
 
 # Declared for the OpenAPI document; the header is parsed below so failures use our error envelope.
 basic_scheme = HTTPBasic(auto_error=False, description="Access key id as user name, access key secret as password.")
+bearer_scheme = HTTPBearer(auto_error=False, description="The operator token (FAPIAO_OPERATOR_TOKEN).")
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -60,3 +62,30 @@ def allowed(permission: str) -> Any:
 
 
 CurrentRuntime = Annotated[Runtime, Depends(get_runtime)]
+
+
+def user_id_of(actor: Actor) -> int:
+    """The caller's own account (the access keys REST accepts all belong to one)."""
+    if actor.user_id is None:
+        raise Unauthenticated("this credential does not belong to an account")
+    return actor.user_id
+
+
+def account_id_of(actor: Actor) -> int:
+    if actor.account_id is None:
+        raise Unauthenticated("this credential does not belong to an account")
+    return actor.account_id
+
+
+def operator(request: Request, _: Annotated[object, Depends(bearer_scheme)] = None) -> Actor:
+    """The operator, if the request carries ``Authorization: Bearer <FAPIAO_OPERATOR_TOKEN>``."""
+    token = get_runtime(request).settings.operator_token
+    if not token:
+        raise Unauthenticated("the operator API is disabled: set FAPIAO_OPERATOR_TOKEN on the server")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+        raise Unauthenticated("send Authorization: Bearer <operator token>")
+    return Actor(ActorKind.OPERATOR, "api")
+
+
+Operator = Annotated[Actor, Depends(operator)]

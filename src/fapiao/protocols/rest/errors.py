@@ -48,13 +48,14 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    """400 naming the input at fault: its top-level name, which for bodies is the command's domain field."""
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request", "type": ""}
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
-    field = ".".join(location) or None
-    missing = first.get("type") == "missing"
-    code = "MissingParameter" if missing else "InvalidParameter"
-    message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
+    path = ".".join(location)
+    field = next((part for part in location if not part.isdigit()), None)
+    code = "MissingParameter" if first.get("type") == "missing" else "InvalidParameter"
+    message = f"{path}: {first.get('msg')}" if path else str(first.get("msg"))
     return error_response(request, 400, code, message, field)
 
 

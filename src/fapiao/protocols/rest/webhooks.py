@@ -6,39 +6,44 @@ answer is replayed — so the stored copy of it carries the secret sealed, never
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from fapiao.accounts import service as accounts
 from fapiao.protocols.rest.auth import CurrentRuntime, allowed
-from fapiao.protocols.rest.common import PageOut, render, write
-from fapiao.protocols.rest.schemas import ErrorOut, Strict
+from fapiao.protocols.rest.common import IdempotencyKey, answer, decode, encode, remember, write
+from fapiao.protocols.rest.routes import PageNumber
+from fapiao.protocols.rest.schemas import PageOut, PathId, Strict, Timestamp, errors
 from fapiao.runtime import Runtime
-from fapiao.usecases import idempotency
 from fapiao.usecases.actor import Actor
-from fapiao.usecases.pagination import MAX_PAGE_SIZE, PageRequest
-from fapiao.usecases.serialize import to_jsonable
+from fapiao.usecases.pagination import MAX_PAGE_SIZE, Page, PageRequest
 from fapiao.webhooks import service as webhooks
+from fapiao.webhooks.service import DeliveryView, EndpointView
 
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409)}
-router = APIRouter(prefix="/api/v1", responses=_ERRORS, tags=["webhooks"])
+router = APIRouter(prefix="/api/v1", responses=errors(401, 403), tags=["webhooks"])
+READ_ONE = errors(400, 404)
+WRITE = errors(400, 404, 409)
 
 
 class EndpointFields(Strict):
     url: str = Field(max_length=2048, examples=["https://example.com/fapiao/webhooks"])
     event_types: list[str] = Field(
-        default_factory=lambda: ["*"], examples=[["application.status_changed"]], description="Event types, or *."
+        default_factory=lambda: ["*"],
+        max_length=64,
+        examples=[["application.status_changed"]],
+        description="Event types, or *.",
     )
 
 
 class EndpointChanges(Strict):
     url: str | None = Field(default=None, max_length=2048)
-    event_types: list[str] | None = None
+    event_types: list[str] | None = Field(default=None, max_length=64)
     enabled: bool | None = None
 
 
@@ -49,8 +54,8 @@ class Rotation(Strict):
 
 
 class SecretInfoOut(BaseModel):
-    created_at: datetime
-    expires_at: datetime | None
+    created_at: Timestamp
+    expires_at: Timestamp | None
 
 
 class EndpointOut(BaseModel):
@@ -61,8 +66,8 @@ class EndpointOut(BaseModel):
     user_id: int | None
     app_key: str | None
     secrets: list[SecretInfoOut]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class EndpointWithSecretOut(EndpointOut):
@@ -74,13 +79,13 @@ class AttemptOut(BaseModel):
     status: str
     manual: bool
     worker: str
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Timestamp
+    finished_at: Timestamp | None
     response_code: int | None
     latency_ms: int | None
     error: str
     response_excerpt: str
-    retry_at: datetime | None
+    retry_at: Timestamp | None
 
 
 class DeliveryOut(BaseModel):
@@ -90,25 +95,28 @@ class DeliveryOut(BaseModel):
     event_type: str
     status: str
     attempt_count: int
-    next_attempt_at: datetime | None
+    next_attempt_at: Timestamp | None
     last_response_code: int | None
     last_error: str
-    created_at: datetime
+    created_at: Timestamp
     attempts: list[AttemptOut]
 
 
 @router.get("/webhook-endpoints", response_model=list[EndpointOut])
-def list_endpoints(rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:ListWebhookEndpoints")]) -> Response:
+def list_endpoints(
+    rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:ListWebhookEndpoints")]
+) -> list[EndpointView]:
     """The caller's webhook endpoints (secrets are never listed)."""
-    return render(webhooks.list_endpoints(rt, actor))
+    return webhooks.list_endpoints(rt, actor)
 
 
-@router.post("/webhook-endpoints", status_code=201, response_model=EndpointWithSecretOut)
+@router.post("/webhook-endpoints", status_code=201, response_model=EndpointWithSecretOut, responses=WRITE)
 async def create_endpoint(
     request: Request,
     body: EndpointFields,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:CreateWebhookEndpoint")],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Register an endpoint for the caller's account. The answer carries its signing secret, once."""
     user_id = next(a.user_id for a in accounts.list_accounts(rt, actor))
@@ -116,101 +124,114 @@ async def create_endpoint(
         request,
         rt,
         actor,
+        idempotency_key,
         lambda: webhooks.create_endpoint(rt, actor, body.url, user_id=user_id, event_types=body.event_types),
         201,
     )
 
 
-@router.get("/webhook-endpoints/{endpoint_id}", response_model=EndpointOut)
+@router.get("/webhook-endpoints/{endpoint_id}", response_model=EndpointOut, responses=READ_ONE)
 def get_endpoint(
-    endpoint_id: int, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetWebhookEndpoint")]
-) -> Response:
-    return render(webhooks.get_endpoint(rt, actor, endpoint_id))
+    endpoint_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:GetWebhookEndpoint")]
+) -> EndpointView:
+    return webhooks.get_endpoint(rt, actor, endpoint_id)
 
 
-@router.patch("/webhook-endpoints/{endpoint_id}", response_model=EndpointOut)
+@router.patch("/webhook-endpoints/{endpoint_id}", response_model=EndpointOut, responses=WRITE)
 async def update_endpoint(
     request: Request,
-    endpoint_id: int,
+    endpoint_id: PathId,
     body: EndpointChanges,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateWebhookEndpoint")],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Change the URL, the event types, or ``enabled``; absent fields keep their value."""
     return await write(
         request,
         rt,
         actor,
+        idempotency_key,
         lambda: webhooks.update_endpoint(
             rt, actor, endpoint_id, url=body.url, event_types=body.event_types, enabled=body.enabled
         ),
     )
 
 
-@router.delete("/webhook-endpoints/{endpoint_id}", status_code=204)
+@router.delete("/webhook-endpoints/{endpoint_id}", status_code=204, responses=READ_ONE)
 def delete_endpoint(
-    endpoint_id: int, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:DeleteWebhookEndpoint")]
+    endpoint_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:DeleteWebhookEndpoint")]
 ) -> Response:
     webhooks.delete_endpoint(rt, actor, endpoint_id)
     return Response(status_code=204)
 
 
-@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=EndpointWithSecretOut)
+@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=EndpointWithSecretOut, responses=WRITE)
 async def rotate_secret(
     request: Request,
-    endpoint_id: int,
+    endpoint_id: PathId,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:RotateWebhookSecret")],
     body: Rotation | None = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """A new signing secret, shown once; the current ones keep signing for ``overlap_seconds``."""
     overlap = timedelta(seconds=(body or Rotation()).overlap_seconds)
-    return await _with_secret(request, rt, actor, lambda: webhooks.rotate_secret(rt, actor, endpoint_id, overlap))
+    return await _with_secret(
+        request, rt, actor, idempotency_key, lambda: webhooks.rotate_secret(rt, actor, endpoint_id, overlap)
+    )
 
 
-@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response_model=PageOut[DeliveryOut])
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response_model=PageOut[DeliveryOut], responses=READ_ONE)
 def list_deliveries(
-    endpoint_id: int,
+    endpoint_id: PathId,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:ListWebhookDeliveries")],
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     status: Annotated[str | None, Query(pattern="^(pending|succeeded|failed)$")] = None,
-) -> Response:
+) -> Page[DeliveryView]:
     """The endpoint's deliveries, newest first, each with every attempt (status, response code, latency, error)."""
-    return render(webhooks.list_deliveries(rt, actor, endpoint_id, PageRequest(page, page_size), status=status))
+    return webhooks.list_deliveries(rt, actor, endpoint_id, PageRequest(page, page_size), status=status)
 
 
-@router.post("/webhook-deliveries/{delivery_id}/redeliver", response_model=DeliveryOut)
+@router.post("/webhook-deliveries/{delivery_id}/redeliver", response_model=DeliveryOut, responses=WRITE)
 def redeliver(
-    delivery_id: int, rt: CurrentRuntime, actor: Annotated[Actor, allowed("fapiao:RedeliverWebhook")]
-) -> Response:
+    delivery_id: PathId,
+    rt: CurrentRuntime,
+    actor: Annotated[Actor, allowed("fapiao:RedeliverWebhook")],
+) -> DeliveryView:
     """Queue an attempt of the delivery now; a worker sends it."""
-    return render(webhooks.redeliver(rt, actor, delivery_id))
+    return webhooks.redeliver(rt, actor, delivery_id)
+
+
+def _flat(created: webhooks.NewSecret, secret: str) -> dict[str, Any]:
+    """The endpoint's fields and ``secret`` side by side, as ``EndpointWithSecretOut`` has them."""
+    endpoint = created.endpoint
+    return {**{f.name: getattr(endpoint, f.name) for f in dataclasses.fields(endpoint)}, "secret": secret}
 
 
 async def _with_secret(
-    request: Request, rt: Runtime, actor: Actor, action: Callable[[], webhooks.NewSecret], status: int = 200
+    request: Request,
+    rt: Runtime,
+    actor: Actor,
+    key: str | None,
+    action: Callable[[], webhooks.NewSecret],
+    status: int = 200,
 ) -> Response:
-    """``write`` for answers carrying a secret: the idempotency record keeps it sealed."""
-    from starlette.concurrency import run_in_threadpool
-
-    key = request.headers.get("idempotency-key")
+    """``write`` for answers carrying a secret: the idempotency record keeps it sealed, never in clear."""
     if key is None:
-        created = await run_in_threadpool(action)
-        return render({**to_jsonable(created.endpoint), "secret": created.secret}, status)
-    fingerprint = idempotency.fingerprint(request.method, request.url.path, request.url.query, await request.body())
+        return answer(await run_in_threadpool(lambda: _encode_created(request, action())), status)
 
-    def produce() -> tuple[int, bytes]:
+    def produce() -> bytes:
         created = action()  # a DomainError propagates and nothing is recorded, as in ``write``
-        sealed = {**to_jsonable(created.endpoint), "secret": rt.box.seal(created.secret)}
-        return status, json.dumps(sealed, ensure_ascii=False).encode()
+        return encode(request, _flat(created, rt.box.seal(created.secret)))
 
-    scope = f"{actor.account_id}:{actor.ram_user_id or ''}"
-    stored = await run_in_threadpool(lambda: idempotency.run_once(rt, scope, key, fingerprint, produce))
-    document = json.loads(stored.body)
-    document["secret"] = rt.box.open(document["secret"])
-    response = render(document, stored.status_code)
-    if stored.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    stored = await remember(request, rt, actor, key, produce, status)
+    sealed: EndpointWithSecretOut = decode(request, stored.body)
+    opened = sealed.model_copy(update={"secret": rt.box.open(sealed.secret)})
+    return answer(encode(request, opened), stored.status_code, replayed=stored.replayed)
+
+
+def _encode_created(request: Request, created: webhooks.NewSecret) -> bytes:
+    return encode(request, _flat(created, created.secret))
