@@ -105,16 +105,6 @@ def access_key_not_found() -> RpcError:
     return RpcError(Code.ACCESS_KEY_NOT_FOUND, "Specified access key is not found.", 404)
 
 
-def access_key_inactive() -> RpcError:
-    """Key exists but is disabled (wording unverified against the real gateway)."""
-    return RpcError(Code.ACCESS_KEY_INACTIVE, "Specified access key is disabled.", 400)
-
-
-def access_key_disabled() -> RpcError:
-    """The 403 variant of a disabled key."""
-    return RpcError(Code.ACCESS_KEY_DISABLED, "The Access Key is disabled.", 403)
-
-
 def signature_does_not_match(string_to_sign: str) -> RpcError:
     """Signature mismatch; the core SDK splits the message on ``:``, so the string to sign must follow one."""
     return RpcError(
@@ -148,19 +138,9 @@ def signature_nonce_used() -> RpcError:
     return RpcError(Code.SIGNATURE_NONCE_USED, "Specified signature nonce was used already.", 400)
 
 
-def security_token_expired() -> RpcError:
-    """STS token past its expiry."""
-    return RpcError(Code.SECURITY_TOKEN_EXPIRED, "Specified SecurityToken is expired.", 400)
-
-
 def security_token_malformed() -> RpcError:
     """STS token that cannot be decoded (wording unverified)."""
     return RpcError(Code.SECURITY_TOKEN_MALFORMED, "Specified SecurityToken is malformed.", 400)
-
-
-def security_token_mismatch() -> RpcError:
-    """STS token issued for another AccessKeyId (wording unverified)."""
-    return RpcError(Code.SECURITY_TOKEN_MISMATCH, "Specified SecurityToken mismatch with the AccessKey.", 400)
 
 
 def throttling_user(retry_after_ms: int | None = None) -> RpcError:
@@ -170,13 +150,6 @@ def throttling_user(retry_after_ms: int | None = None) -> RpcError:
         "Request was denied due to user flow control.",
         400,
         retry_after_ms=retry_after_ms,
-    )
-
-
-def throttling_api(retry_after_ms: int | None = None) -> RpcError:
-    """Per-API rate limit."""
-    return RpcError(
-        Code.THROTTLING_API, "Request was denied due to api flow control.", 400, retry_after_ms=retry_after_ms
     )
 
 
@@ -219,13 +192,6 @@ def forbidden_ram(
     if name_action_in_message:
         message = f"{message} AuthAction: {auth_action}"
     return RpcError(Code.FORBIDDEN_RAM, message, 403, access_denied_detail=detail)
-
-
-def no_permission() -> RpcError:
-    """Older wording of a RAM denial."""
-    return RpcError(
-        Code.NO_PERMISSION, "You are not authorized to do this action. You should be authorized by RAM.", 403
-    )
 
 
 def action_not_found() -> RpcError:

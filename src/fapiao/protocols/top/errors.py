@@ -137,17 +137,3 @@ def business_error(sub_code: str, sub_msg: str) -> TopError:
     if not sub_code.startswith("isv."):
         raise ValueError(f"business sub_code must start with 'isv.': {sub_code!r}")
     return platform_error(Code.REMOTE_SERVICE_ERROR, sub_code=sub_code, sub_msg=sub_msg)
-
-
-def insufficient_isv_permissions(sub_msg: str) -> TopError:
-    return platform_error(
-        Code.INSUFFICIENT_ISV_PERMISSIONS, sub_code="isv.permission-api-package-limit", sub_msg=sub_msg
-    )
-
-
-def app_call_limited(retry_after_seconds: int) -> TopError:
-    return platform_error(
-        Code.APP_CALL_LIMITED,
-        sub_code="accesscontrol.limited-by-app-access-count",
-        sub_msg=f"This ban will last for {retry_after_seconds} more seconds",
-    )

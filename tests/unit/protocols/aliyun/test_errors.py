@@ -26,8 +26,6 @@ from fapiao.protocols.aliyun.errors import RpcError
             'The specified parameter "PageSize" is not valid.',
         ),
         (errors.access_key_not_found, "InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
-        (errors.access_key_inactive, "InvalidAccessKeyId.Inactive", 400, "Specified access key is disabled."),
-        (errors.access_key_disabled, "Forbidden.AccessKeyDisabled", 403, "The Access Key is disabled."),
         (
             lambda: errors.signature_does_not_match("GET&%2F&a%3Db"),
             "SignatureDoesNotMatch",
@@ -48,16 +46,8 @@ from fapiao.protocols.aliyun.errors import RpcError
             "Specified time stamp or date value is not well formatted.",
         ),
         (errors.signature_nonce_used, "SignatureNonceUsed", 400, "Specified signature nonce was used already."),
-        (errors.security_token_expired, "InvalidSecurityToken.Expired", 400, "Specified SecurityToken is expired."),
         (errors.throttling_user, "Throttling.User", 400, "Request was denied due to user flow control."),
-        (errors.throttling_api, "Throttling.Api", 400, "Request was denied due to api flow control."),
         (errors.throttling, "Throttling", 400, "Request was denied due to request throttling."),
-        (
-            errors.no_permission,
-            "NoPermission",
-            403,
-            "You are not authorized to do this action. You should be authorized by RAM.",
-        ),
         (
             errors.action_not_found,
             "InvalidAction.NotFound",

@@ -30,19 +30,6 @@ def test_every_code_has_a_message() -> None:
             errors.business_error("isv.MOBILE_NUMBER_ILLEGAL", "号码格式错误"),
             (15, "Remote service error", "isv.MOBILE_NUMBER_ILLEGAL", "号码格式错误"),
         ),
-        (
-            errors.insufficient_isv_permissions("scope ids is 381"),
-            (11, "Insufficient isv permissions", "isv.permission-api-package-limit", "scope ids is 381"),
-        ),
-        (
-            errors.app_call_limited(1),
-            (
-                7,
-                "App Call Limited",
-                "accesscontrol.limited-by-app-access-count",
-                "This ban will last for 1 more seconds",
-            ),
-        ),
         (platform_error(Code.MISSING_APP_KEY), (28, "Missing app key", None, None)),
         (platform_error(Code.MISSING_SESSION), (26, "Missing session", None, None)),
     ],
