@@ -56,7 +56,7 @@ def title_record(view: TitleView) -> dict[str, object]:
 
 
 def query_invoicing_customer_list(call: Call, args: Args) -> dict[str, object]:
-    views = titles.account_titles(call.rt, call.credential.actor, call.credential.revision)
+    views = titles.account_titles(call.rt, call.credential)
     return {"CustomerInvoiceList": {"CustomerInvoice": [title_record(v) for v in views]}}
 
 

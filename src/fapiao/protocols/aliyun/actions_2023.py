@@ -43,7 +43,7 @@ def title_record(view: TitleView) -> dict[str, object]:
 
 def list_invoice_title(call: Call, args: Args) -> dict[str, object]:
     """Approved titles only: the model has no status, and only these can be invoiced on."""
-    every = titles.account_titles(call.rt, call.credential.actor, call.credential.revision)
+    every = titles.account_titles(call.rt, call.credential)
     views = [view for view in every if view.status is TitleStatus.APPROVED]
     return {"Metadata": {}, "Data": [title_record(v) for v in views]}
 

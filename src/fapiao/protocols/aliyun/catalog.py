@@ -24,7 +24,7 @@ from fapiao.protocols.aliyun import errors
 from fapiao.protocols.aliyun.params import JsonValue, flat_list, json_int_list, json_list, json_str_list, parse_bool
 
 if TYPE_CHECKING:
-    from fapiao.accounts.service import Credential
+    from fapiao.auth.credentials import Credential
     from fapiao.runtime import Runtime
 
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
