@@ -30,18 +30,19 @@ def revert(undo: Undo) -> None:
 
 def no_read_caches(undo: Undo) -> None:
     """Every signed request reads its credentials and title list from the database, as before the
-    per-process caches (``services.revisions``): what the caches buy, in-process (``--ab``) or over HTTP."""
-    from fapiao.auth.revisions import ReadCache
+    per-process caches (``auth.caches``): what the caches buy, in-process (``--ab``) or over HTTP."""
+    from fapiao.auth.caches import ReadCache
 
     _swap(ReadCache, "get", lambda _self, _key: None, undo)
 
 
 def wire_threads(undo: Undo) -> None:
-    """SQLite gateways on worker threads instead of the event loop (``gateways.wire``): what running them
-    inline buys. Over HTTP only (``--patch``); in-process runs have no event loop."""
-    from fapiao.store.db import Database
+    """SQLite gateways on worker threads instead of the event loop (``app.wire_execution``): what running
+    them inline buys. Over HTTP only (``--patch``); in-process runs have no event loop."""
+    from fapiao import app
+    from fapiao.protocols import wire
 
-    _swap(Database, "serial", property(lambda _self: False), undo)
+    _swap(app, "wire_execution", lambda _runtime: wire.threaded(), undo)
 
 
 PATCHES: dict[str, Callable[[Undo], None]] = {

@@ -21,7 +21,7 @@ from fapiao.logging import configure_logging
 from fapiao.notify.embedded import embedded_worker
 from fapiao.protocols.aliyun import routes as aliyun_routes
 from fapiao.protocols.top import routes as top_routes
-from fapiao.protocols.wire import WireAnswer, WireApp, WireRequest
+from fapiao.protocols.wire import INLINE, Execution, WireAnswer, WireApp, WireRequest, threaded
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 
@@ -46,11 +46,12 @@ class FapiaoApp:
         background: Callable[[Runtime], AbstractContextManager[None]] = embedded_worker,
     ) -> None:
         self.runtime = runtime
+        execution = wire_execution(runtime)
         self.routes: dict[str, ASGIApp] = {
-            aliyun_routes.PATH: aliyun_routes.wire_app(runtime),  # Alibaba Cloud BssOpenApi RPC
-            top_routes.PATH: top_routes.wire_app(runtime),  # TOP
-            "/healthz": WireApp(_health, methods=("GET", "HEAD"), inline=True),
-            "/metrics": WireApp(_metrics, methods=("GET",)),
+            aliyun_routes.PATH: aliyun_routes.wire_app(runtime, execution),  # Alibaba Cloud BssOpenApi RPC
+            top_routes.PATH: top_routes.wire_app(runtime, execution),  # TOP
+            "/healthz": WireApp(_health, methods=("GET", "HEAD"), execution=INLINE),
+            "/metrics": WireApp(_metrics, methods=("GET",), execution=threaded()),
         }
         self._build_rest = build_rest
         self._background = background
@@ -98,6 +99,11 @@ class FapiaoApp:
         assert message["type"] == "lifespan.shutdown"
         await asyncio.get_running_loop().run_in_executor(None, background.__exit__, None, None, None)
         await send({"type": "lifespan.shutdown.complete"})
+
+
+def wire_execution(runtime: Runtime) -> Execution:
+    """Inline on the event loop where the database serves one request at a time anyway, else on threads."""
+    return INLINE if runtime.db.serial else threaded()
 
 
 def _health(_request: WireRequest) -> WireAnswer:

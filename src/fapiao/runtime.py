@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fapiao.auth.revisions import Caches
+from fapiao.auth.caches import Caches
 from fapiao.crypto import SecretBox, load_secret_box
 from fapiao.settings import Profile, Settings
 from fapiao.store.db import Database
@@ -17,7 +17,7 @@ class Runtime:
     db: Database
     box: SecretBox
     storage: DocumentStorage
-    caches: Caches = field(default_factory=Caches)  # this process's, see services.revisions
+    caches: Caches = field(default_factory=Caches)  # this process's, see auth.caches
 
     @property
     def profile(self) -> Profile:

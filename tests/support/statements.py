@@ -8,10 +8,13 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
 
+from fapiao.store.db import Database
+
 
 @contextmanager
-def statements_matching(engine: Engine, pattern: str) -> Iterator[list[str]]:
-    """The statements ``engine`` executes while the block runs that match ``pattern`` (a regex)."""
+def statements_matching(source: Engine | Database, pattern: str) -> Iterator[list[str]]:
+    """The statements ``source`` executes while the block runs that match ``pattern`` (a regex); given a
+    ``Database``, its raw DBAPI statements (``Database.raw_listeners``) too."""
     seen: list[str] = []
     compiled = re.compile(pattern)
 
@@ -19,8 +22,16 @@ def statements_matching(engine: Engine, pattern: str) -> Iterator[list[str]]:
         if compiled.search(statement):
             seen.append(statement)
 
+    def record_raw(statement: str, _parameters: object) -> None:
+        record(None, None, statement)
+
+    engine = source.engine if isinstance(source, Database) else source
     event.listen(engine, "before_cursor_execute", record)
+    if isinstance(source, Database):
+        source.raw_listeners.append(record_raw)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        if isinstance(source, Database):
+            source.raw_listeners.remove(record_raw)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import secrets
 import string
@@ -10,18 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fapiao.audit import service as audit
-from fapiao.auth import revisions
 from fapiao.crypto import random_token
-from fapiao.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
-from fapiao.domain.policies import Policy, parse_policy
+from fapiao.domain.errors import Conflict, NotFound, ValidationFailed
+from fapiao.domain.policies import parse_policy
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account, RamPolicy, RamUser
-from fapiao.usecases.actor import Actor, ActorKind
+from fapiao.usecases.actor import Actor
 from fapiao.usecases.serialize import to_jsonable
 
 _KEY_ID_ALPHABET = string.ascii_letters + string.digits
@@ -171,76 +169,6 @@ def set_access_key_enabled(rt: Runtime, actor: Actor, key_id: str, enabled: bool
             after={"enabled": enabled},
         )
         return AccessKeyView(key_id, account.user_id, ram.name if ram else None, enabled, row.created_at)
-
-
-@dataclass(frozen=True)
-class Credential:
-    """What a gateway needs to check a signed request: the secret and who signs with it."""
-
-    actor: Actor
-    secret: str
-    user_id: int
-    user_nick: str
-    account_id: int
-    revision: int  # of the account's cache scope when this was read (services.revisions)
-
-    @property
-    def scope(self) -> str:
-        return revisions.account_scope(self.account_id)
-
-
-def resolve_access_key(rt: Runtime, key_id: str, *, cached: bool = False) -> Credential:
-    """Look an access key up for authentication. Disabled keys and accounts read as unknown.
-
-    ``cached`` may answer from this process's cache: the caller must then compare ``revision`` with the
-    account's current one (the RPC gateway reads it with the nonce claim) and ask again uncached when they
-    differ. Uncached, it is two Core statements (the second only for RAM keys) that also refill the cache;
-    unknown and disabled keys are never cached.
-    """
-    if cached and (entry := rt.caches.credentials.get(key_id)) is not None:
-        return entry.value
-    with rt.db.engine.connect() as connection:
-        row = connection.execute(_KEY_LOOKUP, {"key_id": key_id}).first()
-        if row is None or not row.key_enabled or not row.account_enabled:
-            rt.caches.credentials.discard(key_id)
-            raise Unauthenticated("the access key does not exist or is disabled", field="key_id")
-        if row.ram_user_id is None:
-            actor = Actor(ActorKind.ACCOUNT, str(row.user_id), row.account_id, key_id=key_id, user_id=row.user_id)
-        else:
-            documents = connection.execute(_POLICY_LOOKUP, {"ram_user_id": row.ram_user_id}).scalars()
-            policies = tuple(_parsed_policy(json.dumps(d, sort_keys=True)) for d in documents)
-            name = f"{row.user_id}/{row.ram_name}"
-            actor = Actor(ActorKind.RAM_USER, name, row.account_id, row.ram_user_id, key_id, policies, row.user_id)
-    credential = Credential(
-        actor, rt.box.open(row.secret_sealed), row.user_id, row.user_nick, row.account_id, row.revision
-    )
-    rt.caches.credentials.put(key_id, credential, (row.revision,))
-    return credential
-
-
-_KEY_LOOKUP = (
-    select(
-        AccessKey.enabled.label("key_enabled"),
-        AccessKey.secret_sealed,
-        AccessKey.ram_user_id,
-        Account.id.label("account_id"),
-        Account.user_id,
-        Account.user_nick,
-        Account.enabled.label("account_enabled"),
-        RamUser.name.label("ram_name"),
-        # in the same statement, so the policies read next are at least this new
-        revisions.revision_of(revisions.scope_of("account:", Account.id)).label("revision"),
-    )
-    .join(Account, Account.id == AccessKey.account_id)
-    .outerjoin(RamUser, RamUser.id == AccessKey.ram_user_id)
-    .where(AccessKey.key_id == bindparam("key_id"))
-)
-_POLICY_LOOKUP = select(RamPolicy.document).where(RamPolicy.ram_user_id == bindparam("ram_user_id"))
-
-
-@functools.lru_cache(maxsize=1024)
-def _parsed_policy(document: str) -> Policy:
-    return parse_policy(document)
 
 
 def create_ram_user(rt: Runtime, actor: Actor, user_id: int, name: str, display_name: str = "") -> RamUserView:

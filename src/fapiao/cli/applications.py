@@ -8,6 +8,7 @@ import click
 
 from fapiao.applications import service as applications
 from fapiao.applications.commands import FileApplication
+from fapiao.auth.credentials import resolve_app
 from fapiao.cli.base import cli, output, runtime
 from fapiao.domain.applications import ApplicationStatus, ExInfo, Medium
 from fapiao.domain.errors import Conflict
@@ -101,7 +102,7 @@ def update_status(apply_id: str, status: str, **info: str) -> Any:
     """Move an application on behalf of the provider app it is routed to (same rules as TOP's update)."""
     rt = runtime()
     current = applications.get_for_customer(rt, OPERATOR, apply_id)
-    app = providers.resolve_app(rt, current.app_key)
+    app = resolve_app(rt, current.app_key)
     if app is None:
         raise Conflict(f"provider app {current.app_key} is disabled", field="app_key")
     return applications.update_status(rt, OPERATOR, app.app_id, apply_id, ApplicationStatus(status), ExInfo.parse(info))

@@ -3,7 +3,7 @@
 Every signed request pays for the web layer, and Starlette's ``Request``, FastAPI's routing over the REST
 routes and the middleware stack cost more than the gateway's own work once credentials are cached
 (bench/README.md). Here a request is: read the body from ``receive``, run the gateway's synchronous
-pipeline on a worker thread (it talks to the database), send the answer it rendered.
+pipeline where the app's ``Execution`` says (it talks to the database), send the answer it rendered.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import functools
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,19 +43,38 @@ class WireAnswer:
 Answerer = Callable[[WireRequest], WireAnswer]
 
 
-class WireApp:
-    """One gateway: ``answer`` turns a complete request into a complete answer and never raises.
-
-    ``inline`` runs it on the event loop instead of a worker thread: right where the database serves one
-    request at a time anyway (SQLite, one connection per process), where the hop and the threads' fight
-    for the GIL cost about as much as the request itself. Elsewhere (PostgreSQL) threads overlap the
-    round trips to the server.
+@dataclass(frozen=True)
+class Execution:
+    """Where a gateway's synchronous answer runs: on ``executor``'s threads, or inline on the event loop
+    (``executor`` None). Inline is right where the database serves one request at a time anyway (SQLite,
+    one connection per process): there the hop and the threads' fight for the GIL cost about as much as
+    the request itself. Elsewhere (PostgreSQL) threads overlap the round trips to the server. The app
+    decides once (``app.wire_execution``) and hands the same policy to every gateway.
     """
 
-    def __init__(self, answer: Answerer, methods: Iterable[str] | None = None, *, inline: bool = False) -> None:
+    executor: Executor | None
+
+    @property
+    def inline(self) -> bool:
+        return self.executor is None
+
+
+INLINE = Execution(None)
+
+
+def threaded() -> Execution:
+    """On the gateways' worker threads, one pool per process."""
+    return Execution(_threads())
+
+
+class WireApp:
+    """One gateway: ``answer`` turns a complete request into a complete answer and never raises."""
+
+    def __init__(self, answer: Answerer, methods: Iterable[str] | None = None, *, execution: Execution) -> None:
         self.answer = answer
         self.methods = frozenset(methods) if methods is not None else None
-        self.inline = inline
+        self.execution = execution
+        self._executor = execution.executor
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
@@ -68,10 +87,10 @@ class WireApp:
             await _send(send, 413, "text/plain; charset=utf-8", b"Request Entity Too Large", {})
             return
         request = WireRequest(method, scope.get("query_string", b""), scope["headers"], body)
-        if self.inline:
+        if self._executor is None:
             answer = self.answer(request)
         else:
-            answer = await asyncio.get_running_loop().run_in_executor(_threads(), self.answer, request)
+            answer = await asyncio.get_running_loop().run_in_executor(self._executor, self.answer, request)
         await _send(send, answer.status, answer.content_type, answer.body, answer.headers)
 
 

@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from fapiao.accounts.service import load_account
 from fapiao.audit import service as audit
-from fapiao.auth import revisions
 from fapiao.crypto import random_token
-from fapiao.domain.errors import Conflict, NotFound, Reason, Unauthenticated, ValidationFailed
+from fapiao.domain.errors import Conflict, NotFound, Reason, ValidationFailed
 from fapiao.runtime import Runtime
-from fapiao.store.tables import Account, ProviderApp, ProviderSession, RoutingRule, utcnow
+from fapiao.store.tables import ProviderApp, ProviderSession, RoutingRule, utcnow
 from fapiao.usecases.actor import Actor
 
 SESSION_LIFETIME = timedelta(days=365)
@@ -48,40 +47,6 @@ class SessionView:
     user_id: int
     user_nick: str
     expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class AppCredential:
-    app_id: int
-    app_key: str
-    secret: str
-    revision: int = 0  # of the app's cache scope when this was read (services.revisions)
-
-    @property
-    def scope(self) -> str:
-        return revisions.app_scope(self.app_id)
-
-
-@dataclass(frozen=True)
-class MerchantSession:
-    app_id: int
-    account_id: int
-    user_id: int
-    user_nick: str
-
-
-@dataclass(frozen=True)
-class SessionGrant:
-    """A session as read from the store, with the revisions of the app and account scopes it was read at."""
-
-    merchant: MerchantSession
-    revoked: bool
-    expires_at: datetime | None
-    revisions: revisions.Revisions
-
-    @property
-    def scopes(self) -> tuple[str, str]:
-        return revisions.app_scope(self.merchant.app_id), revisions.account_scope(self.merchant.account_id)
 
 
 def create_app(
@@ -228,66 +193,6 @@ _ROUTED_APP = (
     .where(RoutingRule.account_id == bindparam("account_id"), ProviderApp.enabled)
 )
 _DEFAULT_APP = select(ProviderApp.id, ProviderApp.app_key).where(ProviderApp.is_default, ProviderApp.enabled).limit(1)
-
-
-def resolve_app(rt: Runtime, app_key: str, *, cached: bool = False) -> AppCredential | None:
-    """The app a TOP request names. ``cached`` may answer from this process's cache: the caller then checks
-    the app's current revision (``services.revisions.current``) and asks again uncached if it moved.
-    Unknown and disabled apps are never cached."""
-    if cached and (entry := rt.caches.apps.get(app_key)) is not None:
-        return entry.value
-    with rt.db.engine.connect() as connection:
-        row = connection.execute(_APP_LOOKUP, {"app_key": app_key}).first()
-    if row is None or not row.enabled:
-        rt.caches.apps.discard(app_key)
-        return None
-    credential = AppCredential(row.id, app_key, rt.box.open(row.secret_sealed), row.revision)
-    rt.caches.apps.put(app_key, credential, (row.revision,))
-    return credential
-
-
-def resolve_session(rt: Runtime, app_id: int, session_key: str, *, cached: bool = False) -> SessionGrant:
-    """The merchant a session acts for; revoked, expired and unknown sessions are refused (expiry is checked
-    on every call, cached or not)."""
-    grant = rt.caches.sessions.get((app_id, session_key)) if cached else None
-    if grant is None:
-        with rt.db.engine.connect() as connection:
-            row = connection.execute(_SESSION_LOOKUP, {"session_key": session_key, "app_id": app_id}).first()
-        if row is None:
-            raise Unauthenticated("invalid session", field="session")
-        merchant = MerchantSession(app_id, row.account_id, row.user_id, row.user_nick)
-        fresh = SessionGrant(merchant, row.revoked, row.expires_at, (row.app_revision, row.account_revision))
-        rt.caches.sessions.put((app_id, session_key), fresh, fresh.revisions)
-        value = fresh
-    else:
-        value = grant.value
-    if value.revoked:
-        raise Unauthenticated("invalid session", field="session")
-    if value.expires_at is not None and value.expires_at < utcnow():
-        raise Unauthenticated("session expired", field="session", reason=Reason.EXPIRED)
-    return value
-
-
-# Each lookup reads its scopes' revisions in the same statement, so what it returns is at least that new.
-_APP_LOOKUP = select(
-    ProviderApp.id,
-    ProviderApp.enabled,
-    ProviderApp.secret_sealed,
-    revisions.revision_of(revisions.scope_of("app:", ProviderApp.id)).label("revision"),
-).where(ProviderApp.app_key == bindparam("app_key"))
-_SESSION_LOOKUP = (
-    select(
-        ProviderSession.revoked,
-        ProviderSession.expires_at,
-        Account.id.label("account_id"),
-        Account.user_id,
-        Account.user_nick,
-        revisions.revision_of(revisions.scope_of("app:", ProviderSession.app_id)).label("app_revision"),
-        revisions.revision_of(revisions.scope_of("account:", Account.id)).label("account_revision"),
-    )
-    .join(Account, Account.id == ProviderSession.account_id)
-    .where(ProviderSession.session_key == bindparam("session_key"), ProviderSession.app_id == bindparam("app_id"))
-)
 
 
 def load_app(session: Session, app_key: str) -> ProviderApp:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -14,10 +14,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fapiao.store.nonces import NonceStore, nonce_store
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+RawStatement = tuple[str, tuple[Any, ...]]
+RawListener = Callable[[str, tuple[Any, ...]], None]
 
 
 def normalise_url(url: str) -> str:
@@ -102,10 +107,12 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         dialect = self.engine.dialect
         self._datetime_to_db: Callable[[Any], Any] | None = DateTime().dialect_impl(dialect).bind_processor(dialect)
+        self.raw_listeners: list[RawListener] = []  # called with each raw statement before it runs (tests)
+        self.nonces: NonceStore = nonce_store(self)  # this dialect's nonce claim
 
     @property
     def placeholder(self) -> str:
-        """The DBAPI's positional parameter marker, for the raw statements of ``raw_cursor``."""
+        """The DBAPI's positional parameter marker, for the raw statements of ``raw_fetch``."""
         return "?" if self.dialect == "sqlite" else "%s"
 
     def raw_datetime(self, value: datetime) -> Any:
@@ -118,8 +125,10 @@ class Database:
         return self.dialect == "sqlite"
 
     def raw_fetch(self, sql: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        """One statement as its own transaction on the pool's DBAPI connection (see ``raw_cursor``); on
-        PostgreSQL in autocommit, which saves the BEGIN and COMMIT round trips."""
+        """One statement as its own transaction on the pool's DBAPI connection, for the few statements every
+        signed request runs: there SQLAlchemy's Core and ORM layers cost several times the statements
+        themselves (bench/README.md). On PostgreSQL in autocommit, which saves the BEGIN and COMMIT round
+        trips."""
         connection = self.engine.raw_connection()
         driver = connection.driver_connection
         autocommit = self.dialect == "postgresql"
@@ -128,7 +137,7 @@ class Database:
                 driver.autocommit = True  # type: ignore[union-attr]
             try:
                 cursor = connection.cursor()
-                cursor.execute(sql, parameters)
+                self._raw_execute(cursor, sql, parameters)
                 rows = [tuple(row) for row in cursor.fetchall()]
                 cursor.close()
                 return rows
@@ -138,25 +147,34 @@ class Database:
         finally:
             connection.close()  # back to the pool
 
-    @contextmanager
-    def raw_cursor(self, *, write: bool = False) -> Iterator[Any]:
-        """One transaction on the pool's DBAPI connection, for the few statements every signed request runs:
-        there SQLAlchemy's Core and ORM layers cost several times the statements themselves (bench/README.md).
-        ``write`` takes SQLite's write lock up front, like every other transaction here."""
+    def raw_transaction(self, statements: Sequence[RawStatement]) -> list[list[tuple[Any, ...]]]:
+        """``raw_fetch`` for several statements in one write transaction (SQLite takes its write lock up front,
+        like every other transaction here); each statement's rows, in order."""
         connection = self.engine.raw_connection()
         try:
             cursor = connection.cursor()
-            if write and self.dialect == "sqlite":
-                cursor.execute("BEGIN IMMEDIATE")
             try:
-                yield cursor
+                if self.dialect == "sqlite":
+                    self._raw_execute(cursor, "BEGIN IMMEDIATE", ())
+                results = []
+                for sql, parameters in statements:
+                    self._raw_execute(cursor, sql, parameters)
+                    results.append([tuple(row) for row in cursor.fetchall()])
             except BaseException:
                 connection.rollback()
                 raise
             connection.commit()
             cursor.close()
+            return results
         finally:
             connection.close()  # back to the pool
+
+    def _raw_execute(self, cursor: Any, sql: str, parameters: tuple[Any, ...]) -> None:
+        """Every raw statement runs here, after ``raw_listeners`` saw it: the engine's events never see the
+        DBAPI connection's statements, and statement-count tests must."""
+        for listener in self.raw_listeners:
+            listener(sql, parameters)
+        cursor.execute(sql, parameters)
 
     @property
     def dialect(self) -> str:

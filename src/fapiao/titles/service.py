@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from fapiao.accounts.service import load_account
 from fapiao.audit import service as audit
-from fapiao.auth import revisions
+from fapiao.auth.credentials import Credential
 from fapiao.documents import service as documents
 from fapiao.documents.commands import DocumentKind
 from fapiao.domain.errors import NotFound, ValidationFailed
@@ -24,6 +24,7 @@ from fapiao.domain.titles import (
 )
 from fapiao.runtime import Runtime
 from fapiao.settings import Profile
+from fapiao.store import revisions
 from fapiao.store.tables import Account, Title
 from fapiao.titles import queries
 from fapiao.titles.commands import ChangeTitle, ListTitles
@@ -165,16 +166,16 @@ def list_titles(rt: Runtime, actor: Actor, command: ListTitles) -> Page[TitleVie
 ACCOUNT_TITLES_LIMIT = 10_000
 
 
-def account_titles(rt: Runtime, actor: Actor, revision: int) -> tuple[TitleView, ...]:
-    """Every title of the actor's account, oldest first (at most ``ACCOUNT_TITLES_LIMIT``).
+def account_titles(rt: Runtime, signer: Credential) -> tuple[TitleView, ...]:
+    """Every title of the signing key's account, oldest first (at most ``ACCOUNT_TITLES_LIMIT``).
 
-    Signed list calls read this on every request, so it is answered from this process's cache while
-    ``revision`` — the account's cache revision as the caller read it during this request — is current.
+    Signed list calls read this on every request, so it is answered from this process's cache while it is
+    as new as ``signer``, whose account revision ``auth.service`` checked for this request.
     """
-    account_id = actor.account_id
-    if account_id is None or not actor.is_customer:
+    actor, account_id = signer.actor, signer.account_id
+    if not actor.is_customer:
         raise NotFound("only an account's own keys list its titles this way")
-    cached = rt.caches.titles.current(account_id, (revision,))
+    cached = rt.caches.titles.current(account_id, (signer.revision,))
     if cached is not None:
         return cached
     query = (

@@ -19,6 +19,7 @@ from taobao_open.api.base import RestApi, TopException
 from taobaopy.taobao import TaoBaoAPIClient
 
 from fapiao.applications import service as applications
+from fapiao.auth import credentials
 from fapiao.domain.clock import CHINA
 from fapiao.protocols.top.signing import SignMethod, compute_sign
 from fapiao.providers import service as providers
@@ -50,7 +51,7 @@ class Merchant:
 
 def new_app(rt: Runtime) -> App:
     created = providers.create_app(rt, OPERATOR, f"服务商 {next(_names)}")
-    credential = providers.resolve_app(rt, created.app.app_key)
+    credential = credentials.resolve_app(rt, created.app.app_key)
     assert credential is not None
     return App(created.app.app_key, created.app_secret, credential.app_id)
 

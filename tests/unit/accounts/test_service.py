@@ -6,6 +6,7 @@ from sqlalchemy import select, text
 from fapiao.accounts import service as accounts
 from fapiao.audit import service as audit
 from fapiao.audit.commands import ListAuditEvents
+from fapiao.auth import credentials
 from fapiao.domain.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey
@@ -24,16 +25,16 @@ def test_secrets_are_encrypted_at_rest_and_verifiable(runtime: Runtime) -> None:
         sealed = session.scalars(select(AccessKey.secret_sealed).where(AccessKey.key_id == who.key_id)).one()
         dump = "\n".join(str(row) for row in session.execute(text("SELECT * FROM access_keys")))
     assert who.secret not in sealed and who.secret not in dump
-    assert accounts.resolve_access_key(runtime, who.key_id).secret == who.secret
+    assert credentials.resolve_access_key(runtime, who.key_id).secret == who.secret
 
 
 def test_disabled_keys_stop_authenticating(runtime: Runtime) -> None:
     who = factories.customer(runtime)
     accounts.set_access_key_enabled(runtime, OPERATOR, who.key_id, False)
     with pytest.raises(Unauthenticated):
-        accounts.resolve_access_key(runtime, who.key_id)
+        credentials.resolve_access_key(runtime, who.key_id)
     with pytest.raises(Unauthenticated):
-        accounts.resolve_access_key(runtime, "LTAInope")
+        credentials.resolve_access_key(runtime, "LTAInope")
 
 
 def test_ram_user_key_carries_its_policies(runtime: Runtime) -> None:
@@ -41,7 +42,7 @@ def test_ram_user_key_carries_its_policies(runtime: Runtime) -> None:
     accounts.create_ram_user(runtime, OPERATOR, who.user_id, "billing-bot")
     accounts.attach_policy(runtime, OPERATOR, who.user_id, "billing-bot", "invoice-read", POLICY)
     key = accounts.create_access_key(runtime, OPERATOR, who.user_id, ram_user="billing-bot")
-    actor = accounts.resolve_access_key(runtime, key.key.key_id).actor
+    actor = credentials.resolve_access_key(runtime, key.key.key_id).actor
     actor.require("bss:QueryCustomerInvoiceInfo")
     with pytest.raises(PermissionDenied) as denied:
         actor.require("bss:ApplyInvoice")

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import Executable, update
 
+from fapiao.auth import service as auth
 from fapiao.protocols.top import routes
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
@@ -144,7 +145,7 @@ def test_a_cached_session_expires_on_time_without_any_write(
     ).session
     assert get(warm, app, apply_id, short) == OK
     later = utcnow() + timedelta(hours=2)
-    monkeypatch.setattr(providers, "utcnow", lambda: later)
+    monkeypatch.setattr(auth, "utcnow", lambda: later)
     assert get(warm, app, apply_id, short) == SESSION_EXPIRED
     assert get(warm, app, apply_id, merchant.session) == OK
 

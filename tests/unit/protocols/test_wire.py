@@ -60,7 +60,8 @@ def headers_of(sent: list[Message]) -> dict[bytes, list[bytes]]:
 @pytest.mark.parametrize("inline", [True, False])
 def test_a_request_in_chunks_reaches_the_answerer_whole_and_its_answer_is_sent(inline: bool) -> None:
     recorder = Recorder()
-    sent = call(WireApp(recorder, inline=inline), chunks=(b"Action=Query", b"&Version=2017"), query=b"a=1")
+    app = WireApp(recorder, execution=wire.INLINE if inline else wire.threaded())
+    sent = call(app, chunks=(b"Action=Query", b"&Version=2017"), query=b"a=1")
     assert [(r.method, r.query, r.body) for r in recorder.requests] == [("POST", b"a=1", b"Action=Query&Version=2017")]
     assert sent[0]["status"] == 200
     assert sent[1]["body"] == b'{"ok":true}'
@@ -72,15 +73,15 @@ def test_a_request_in_chunks_reaches_the_answerer_whole_and_its_answer_is_sent(i
 
 def test_inline_answers_run_on_the_event_loop_thread_and_the_others_on_the_gateway_pool() -> None:
     inline, threaded = Recorder(), Recorder()
-    call(WireApp(inline, inline=True))
-    call(WireApp(threaded, inline=False))
+    call(WireApp(inline, execution=wire.INLINE))
+    call(WireApp(threaded, execution=wire.threaded()))
     assert inline.threads == [threading.current_thread().name]  # asyncio.run drives the loop on this thread
     assert threaded.threads[0].startswith("fapiao-wire")
 
 
 def test_a_method_the_gateway_does_not_serve_is_405_and_never_reaches_it() -> None:
     recorder = Recorder()
-    sent = call(WireApp(recorder, methods=("GET", "POST")), method="DELETE")
+    sent = call(WireApp(recorder, methods=("GET", "POST"), execution=wire.INLINE), method="DELETE")
     assert sent[0]["status"] == 405
     assert headers_of(sent)[b"allow"] == [b"GET, POST"]
     assert recorder.requests == []
@@ -89,7 +90,7 @@ def test_a_method_the_gateway_does_not_serve_is_405_and_never_reaches_it() -> No
 def test_a_body_over_the_limit_is_413_and_never_reaches_the_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wire, "MAX_BODY_BYTES", 10)
     recorder = Recorder()
-    sent = call(WireApp(recorder), chunks=(b"123456", b"78901"))
+    sent = call(WireApp(recorder, execution=wire.INLINE), chunks=(b"123456", b"78901"))
     assert sent[0]["status"] == 413
     assert recorder.requests == []
 
@@ -98,7 +99,7 @@ def test_the_answers_own_headers_are_sent_once_and_cannot_override_the_framing()
     answer = WireAnswer(
         400, "text/xml;charset=utf-8", b"<Error/>", {"X-Acs-Request-Id": "R1", "Content-Type": "text/plain"}
     )
-    sent = call(WireApp(Recorder(answer)))
+    sent = call(WireApp(Recorder(answer), execution=wire.INLINE))
     headers = headers_of(sent)
     assert sent[0]["status"] == 400
     assert headers[b"x-acs-request-id"] == [b"R1"]

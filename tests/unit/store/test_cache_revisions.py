@@ -16,7 +16,6 @@ from fapiao.applications import service as applications
 from fapiao.applications.commands import FileApplication
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
-from fapiao.store import nonces
 from fapiao.store.tables import (
     AccessKey,
     Account,
@@ -208,7 +207,7 @@ def _item(rt: Runtime, who: factories.Customer) -> object:
 
 
 def _nonce(rt: Runtime, who: factories.Customer) -> object:
-    return nonces.claim(rt, who.key_id, "nonce-1", datetime(2026, 11, 21, 12, 0))
+    return rt.db.nonces.claim(who.key_id, "nonce-1", datetime(2026, 11, 21, 12, 0))
 
 
 @pytest.mark.parametrize("write", [_address, _item, _nonce])

@@ -7,6 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from fapiao.runtime import Runtime
 from fapiao.store import db
 from fapiao.store.db import MIGRATIONS, Database, alembic_config, head_revision, normalise_url
 from tests.conftest import POSTGRES_URL
@@ -68,3 +69,19 @@ def test_a_connection_in_steady_use_is_not_pinged_so_a_drop_fails_one_statement_
         _backend_of(database)  # no ping, so the dead connection is used once
     assert _backend_of(database) != victim  # the pool was discarded; the next request connects afresh
     database.dispose()
+
+
+def test_raw_statements_are_seen_by_the_listeners_and_a_failed_transaction_leaves_nothing(runtime: Runtime) -> None:
+    seen: list[tuple[str, tuple[object, ...]]] = []
+    database = runtime.db
+    database.raw_listeners.append(lambda sql, parameters: seen.append((sql, parameters)))
+    mark = database.placeholder
+    insert = f"INSERT INTO cache_revisions (scope, revision) VALUES ({mark}, 7) RETURNING revision"  # noqa: S608
+    assert database.raw_transaction([(insert, ("raw:1",))]) == [[(7,)]]
+    with pytest.raises(database.engine.dialect.loaded_dbapi.IntegrityError):
+        database.raw_transaction([(insert, ("raw:2",)), (insert, ("raw:1",))])  # the second one conflicts
+    select_sql = f"SELECT scope FROM cache_revisions WHERE scope IN ({mark}, {mark})"  # noqa: S608
+    assert database.raw_fetch(select_sql, ("raw:1", "raw:2")) == [("raw:1",)]
+    statements = [sql for sql, _ in seen if not sql.startswith("BEGIN")]
+    assert statements == [insert, insert, insert, select_sql]
+    assert ("raw:2",) in [parameters for _, parameters in seen]

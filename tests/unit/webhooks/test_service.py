@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from fapiao.accounts import service as accounts
+from fapiao.auth import credentials
 from fapiao.domain.errors import Conflict, DomainError, NotFound, Reason, ValidationFailed
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Profile, Settings
@@ -185,7 +185,7 @@ def test_update_rotate_and_delete(runtime: Runtime) -> None:
 def test_customers_see_only_their_own_endpoints(runtime: Runtime) -> None:
     alice, bob = factories.customer(runtime), factories.customer(runtime)
     app = factories.provider_app(runtime)
-    alice_actor = accounts.resolve_access_key(runtime, alice.key_id).actor
+    alice_actor = credentials.resolve_access_key(runtime, alice.key_id).actor
     mine = webhooks.create_endpoint(runtime, alice_actor, URL, user_id=alice.user_id)
     bobs = webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=bob.user_id)
     webhooks.create_endpoint(runtime, OPERATOR, URL, app_key=app.app.app_key)

@@ -97,7 +97,7 @@ EVALUATE = Record(
 
 
 def query_invoicing_customer_list(call: Call, args: Args) -> tuple[TitleView, ...]:
-    return titles.account_titles(call.rt, call.credential.actor, call.credential.revision)
+    return titles.account_titles(call.rt, call.credential)
 
 
 def query_customer_address_list(call: Call, args: Args) -> list[AddressView]:

@@ -92,7 +92,7 @@ OUTCOME = Record(
 
 def list_invoice_title(call: Call, args: Args) -> list[TitleView]:
     """Approved titles only: the model has no status, and only these can be invoiced on."""
-    every = titles.account_titles(call.rt, call.credential.actor, call.credential.revision)
+    every = titles.account_titles(call.rt, call.credential)
     return [view for view in every if view.status is TitleStatus.APPROVED]
 
 

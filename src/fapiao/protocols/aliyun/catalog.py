@@ -33,7 +33,7 @@ from fapiao.usecases import spec
 from fapiao.usecases.spec import FieldSpec, Pattern
 
 if TYPE_CHECKING:
-    from fapiao.accounts.service import Credential
+    from fapiao.auth.credentials import Credential
     from fapiao.runtime import Runtime
 
 C = TypeVar("C")

@@ -6,7 +6,7 @@ the rule that failed, so a caller learns both which parameter and why.
 
 from __future__ import annotations
 
-from fapiao.accounts.service import Credential
+from fapiao.auth.credentials import Credential
 from fapiao.domain.errors import DomainError, PermissionDenied, Reason
 from fapiao.domain.policies import Effect
 from fapiao.protocols.aliyun import errors

@@ -11,12 +11,14 @@ place where every failure, unexpected ones included, becomes the protocol's erro
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
 
-from fapiao.accounts.service import Credential, resolve_access_key
-from fapiao.domain.errors import DomainError, Unauthenticated
+from fapiao.auth.credentials import Credential
+from fapiao.auth.service import Refusal, Refused, authenticate_rpc
+from fapiao.domain.errors import DomainError
 from fapiao.protocols.aliyun import errors, faults, signing
 from fapiao.protocols.aliyun.catalog import Call, Operation
 from fapiao.protocols.aliyun.envelope import Format, Rendered, new_request_id, render_error, render_success
@@ -24,7 +26,6 @@ from fapiao.protocols.aliyun.headers import HeaderInput
 from fapiao.protocols.aliyun.operations import CATALOG
 from fapiao.protocols.aliyun.request import RpcRequest, parse_request
 from fapiao.runtime import Runtime
-from fapiao.store import nonces
 
 log = structlog.get_logger(__name__)
 
@@ -67,39 +68,41 @@ def handle(
 
 
 def authenticate(rt: Runtime, req: RpcRequest, now: datetime) -> Credential:
-    """The key's credential once timestamp, key, signature and nonce all check out.
-
-    The key comes from this process's cache when it can; the nonce claim reads the account's current cache
-    revision, and a credential read at another revision — or any refusal based on a cached one — is checked
-    again against the database, so a disabled key or a changed policy counts from the next request.
-    """
+    """The key's credential once timestamp, key, signature and nonce all check out (``auth.service``)."""
     creds = signing.credentials(req)
     signing.check_clock_skew(signing.parse_timestamp(creds.timestamp), now)
-    cached = creds.access_key_id in rt.caches.credentials
-    try:
-        credential = _checked_key(rt, req, creds.access_key_id, cached=cached)
-    except errors.RpcError:
-        if not cached:
-            raise  # decided from the database already
-        credential = _checked_key(rt, req, creds.access_key_id, cached=False)
-    if creds.security_token is not None:
-        raise errors.security_token_malformed()  # Fapiao issues no STS tokens, so none can be valid
-    claimed, revision = nonces.claim_reading_revision(
-        rt, creds.access_key_id, creds.nonce, now.replace(tzinfo=None), NONCE_WINDOW, scope=credential.scope
+    token = creds.security_token
+
+    def verify(secret: str) -> signing.Verdict | _Rejected:
+        try:
+            verdict = signing.verify(req, secret)
+        except errors.RpcError as error:  # a malformed signature: refused like a wrong one
+            return _Rejected(error)
+        if verdict.ok and token is not None:
+            return _Rejected(errors.security_token_malformed())  # Fapiao issues no STS tokens: none is valid
+        return verdict
+
+    result = authenticate_rpc(
+        rt, creds.access_key_id, creds.nonce, now.replace(tzinfo=None), verify, nonce_window=NONCE_WINDOW
     )
-    if not claimed:
-        raise errors.signature_nonce_used()
-    if revision != credential.revision:
-        credential = _checked_key(rt, req, creds.access_key_id, cached=False)
-    return credential
-
-
-def _checked_key(rt: Runtime, req: RpcRequest, key_id: str, *, cached: bool) -> Credential:
-    try:
-        credential = resolve_access_key(rt, key_id, cached=cached)
-    except Unauthenticated:
-        raise errors.access_key_not_found() from None
-    verdict = signing.verify(req, credential.secret)
-    if not verdict.ok:
+    if not isinstance(result, Refused):
+        return result
+    verdict = result.verdict
+    if isinstance(verdict, _Rejected):
+        raise verdict.error
+    if verdict is not None:
         raise errors.signature_does_not_match(verdict.string_to_sign)
-    return credential
+    if result.refusal is Refusal.NONCE_USED:
+        raise errors.signature_nonce_used()
+    raise errors.access_key_not_found()
+
+
+@dataclass(frozen=True, slots=True)
+class _Rejected:
+    """A refusal of the signature that is not a mismatch: it answers with its own error."""
+
+    error: errors.RpcError
+
+    @property
+    def ok(self) -> bool:
+        return False

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic, HTTPBearer
 
-from fapiao.accounts.service import resolve_access_key
+from fapiao.auth.credentials import resolve_access_key
 from fapiao.domain.errors import Unauthenticated
 from fapiao.runtime import Runtime
 from fapiao.usecases.actor import Actor, ActorKind

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from fapiao.applications import service as applications
+from fapiao.auth.credentials import AppCredential, MerchantSession
 from fapiao.domain.applications import ExInfo
 from fapiao.domain.errors import DomainError, Reason, ValidationFailed
 from fapiao.protocols.top.checks import SessionRule
@@ -27,7 +28,6 @@ from fapiao.protocols.top.envelope import ListOf, Value
 from fapiao.protocols.top.errors import TopError, business_error, invalid_parameter
 from fapiao.protocols.top.mapping import STATUS_BY_CODE, TMC_MESSAGE_TYPE, application_fields, message_fields
 from fapiao.protocols.top.params import Kind, Param, ParamValue
-from fapiao.providers.service import AppCredential, MerchantSession
 from fapiao.runtime import Runtime
 from fapiao.tmc import service as tmc
 from fapiao.usecases.actor import Actor, ActorKind

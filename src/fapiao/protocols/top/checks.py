@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from fapiao.protocols.top import errors
 from fapiao.protocols.top.envelope import Format
-from fapiao.protocols.top.errors import Code, platform_error
+from fapiao.protocols.top.errors import Code, TopError, platform_error
 from fapiao.protocols.top.signing import SignMethod, parse_sign_method, verify_sign
 from fapiao.protocols.top.timestamps import MAX_SKEW, parse_timestamp, skew
 
@@ -69,8 +69,24 @@ class CheckedRequest:
     format: Format
     simplify: bool
     session: str | None
-    session_info: object | None  # whatever the session lookup returned
+    session_info: object | None  # whatever ``check_common``'s session lookup returned
     api_params: Mapping[str, str]  # every parameter that is not a system parameter
+
+    @property
+    def ok(self) -> bool:
+        """A verdict that accepts the request (``auth.service.Verdict``)."""
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A verdict that refuses the request with ``error``."""
+
+    error: TopError
+
+    @property
+    def ok(self) -> bool:
+        return False
 
 
 def check_common(
@@ -84,34 +100,64 @@ def check_common(
 ) -> CheckedRequest:
     """Run the checks in the module's order; raise the first failing one as ``TopError``.
 
-    The lookups may raise ``TopError`` themselves (e.g. ``errors.session_expired()``).
+    The gateway runs the same steps with ``auth.service``, which owns the lookups: ``check_target`` →
+    the app → ``check_signed`` as its verify callback → the session. The lookups may raise ``TopError``
+    themselves (e.g. ``errors.session_expired()``).
     """
+    method, app_key = check_target(params, known_methods)
+    secret = lookup_app_secret(app_key)
+    if secret is None:
+        raise errors.invalid_app_key()
+    checked = check_signed(params, method, app_key, secret, now, known_methods[method], max_skew=max_skew)
+    if isinstance(checked, Rejected):
+        raise checked.error
+    if checked.session is None:
+        return checked
+    info = lookup_session(app_key, checked.session)
+    if info is None:
+        raise errors.invalid_session()
+    return replace(checked, session_info=info)
+
+
+def check_target(params: Mapping[str, str], known_methods: Mapping[str, SessionRule]) -> tuple[str, str]:
+    """The method and the app key, the checks that come before the app is looked up."""
     method = params.get("method")
     if not method:
         raise errors.missing_method()
     if method not in known_methods:
         raise platform_error(Code.INVALID_METHOD)
-
     app_key = params.get("app_key")
     if not app_key:
         raise platform_error(Code.MISSING_APP_KEY)
-    secret = lookup_app_secret(app_key)
-    if secret is None:
-        raise errors.invalid_app_key()
+    return method, app_key
 
-    if not params.get("sign"):
-        raise platform_error(Code.MISSING_SIGNATURE)
-    sign_method = parse_sign_method(params.get("sign_method"))
-    if sign_method is None or not verify_sign(params, secret, sign_method):
-        raise platform_error(Code.INVALID_SIGNATURE)
 
-    timestamp = _check_timestamp(params.get("timestamp"), now, max_skew)
-    _check_version(params.get("v"))
-    fmt = _check_format(params.get("format"))
-
-    session = params.get("session") or None
-    session_info = _check_session(app_key, session, known_methods[method], lookup_session)
-
+def check_signed(
+    params: Mapping[str, str],
+    method: str,
+    app_key: str,
+    secret: str,
+    now: datetime,
+    rule: SessionRule,
+    *,
+    max_skew: timedelta = MAX_SKEW,
+) -> CheckedRequest | Rejected:
+    """The checks between the app and the session lookup, with the app's secret: signature, timestamp,
+    version, format, a missing session. A verdict rather than an exception, to be a verify callback."""
+    try:
+        if not params.get("sign"):
+            raise platform_error(Code.MISSING_SIGNATURE)
+        sign_method = parse_sign_method(params.get("sign_method"))
+        if sign_method is None or not verify_sign(params, secret, sign_method):
+            raise platform_error(Code.INVALID_SIGNATURE)
+        timestamp = _check_timestamp(params.get("timestamp"), now, max_skew)
+        _check_version(params.get("v"))
+        fmt = _check_format(params.get("format"))
+        session = params.get("session") or None
+        if session is None and rule is SessionRule.REQUIRED:
+            raise platform_error(Code.MISSING_SESSION)
+    except TopError as error:
+        return Rejected(error)
     return CheckedRequest(
         method=method,
         app_key=app_key,
@@ -120,7 +166,7 @@ def check_common(
         format=fmt,
         simplify=parse_bool(params.get("simplify")),
         session=session,
-        session_info=session_info,
+        session_info=None,
         api_params={k: v for k, v in params.items() if k not in SYSTEM_PARAMS},
     )
 
@@ -161,14 +207,3 @@ def _check_format(value: str | None) -> Format:
         return Format(value.lower())
     except ValueError:
         raise platform_error(Code.INVALID_FORMAT) from None
-
-
-def _check_session(app_key: str, session: str | None, rule: SessionRule, lookup: SessionLookup) -> object | None:
-    if session is None:
-        if rule is SessionRule.REQUIRED:
-            raise platform_error(Code.MISSING_SESSION)
-        return None
-    info = lookup(app_key, session)
-    if info is None:
-        raise errors.invalid_session()
-    return info

@@ -1,25 +1,25 @@
-"""``/router/rest``: a plain ASGI app (``gateways.wire``), no framework on this hot path.
+"""``/router/rest``: a plain ASGI app (``protocols.wire``), no framework on this hot path.
 
-Pipeline: parse (query + body merged) → ``check_common`` (method, app key, signature, timestamp, version,
-format, session) → the catalog's parameter checks (40/41) → the handler → the envelope. Every outcome is
-HTTP 200 with a ``request_id``; an unexpected failure is logged and answered as code 10, never as a 500
-(taobaopy would retry a 5xx). Sessions, signatures and secrets never reach the log.
+Pipeline: parse (query + body merged) → the common checks (method, app key, signature, timestamp, version,
+format, session: ``checks``, with the app and session from ``auth.service``) → the catalog's parameter
+checks (40/41) → the handler → the envelope. Every outcome is HTTP 200 with a ``request_id``; an unexpected
+failure is logged and answered as code 10, never as a 500 (taobaopy would retry a 5xx). Sessions, signatures
+and secrets never reach the log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import parse_qs
 
 import structlog
 
-from fapiao.auth import revisions
-from fapiao.domain.errors import DomainError, Reason, Unauthenticated
+from fapiao.auth.service import AuthenticatedApp, Refusal, Refused, authenticate_top
+from fapiao.domain.errors import DomainError
 from fapiao.protocols.top import errors
 from fapiao.protocols.top.catalog import CATALOG, SESSION_RULES, Call, business_error_for
-from fapiao.protocols.top.checks import CheckedRequest, check_common
+from fapiao.protocols.top.checks import CheckedRequest, Rejected, check_signed, check_target
 from fapiao.protocols.top.envelope import (
     Format,
     Rendered,
@@ -31,9 +31,7 @@ from fapiao.protocols.top.envelope import (
 from fapiao.protocols.top.errors import Code, TopError, platform_error
 from fapiao.protocols.top.params import parse_params
 from fapiao.protocols.top.request import parse_request
-from fapiao.protocols.wire import WireAnswer, WireApp, WireRequest
-from fapiao.providers import service as providers
-from fapiao.providers.service import AppCredential, MerchantSession, SessionGrant
+from fapiao.protocols.wire import Execution, WireAnswer, WireApp, WireRequest
 from fapiao.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -42,7 +40,7 @@ log = structlog.get_logger(__name__)
 PATH = "/router/rest"
 
 
-def wire_app(runtime: Runtime) -> WireApp:
+def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
     """Every verb reaches the handler, so the ones TOP does not serve get its error 9, not a bare 405."""
 
     def answer(request: WireRequest) -> WireAnswer:
@@ -51,7 +49,7 @@ def wire_app(runtime: Runtime) -> WireApp:
         rendered = handle(runtime, request.method, request.query, content_type, body)
         return WireAnswer(200, rendered.media_type, rendered.body, {})
 
-    return WireApp(answer, inline=runtime.db.serial)
+    return WireApp(answer, execution=execution)
 
 
 def handle(rt: Runtime, http_method: str, query: bytes, content_type: str | None, body: bytes) -> Rendered:
@@ -81,13 +79,13 @@ def handle(rt: Runtime, http_method: str, query: bytes, content_type: str | None
 
 
 def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str) -> Rendered:
-    checked, app = _authenticated(rt, params)
+    authenticated = _authenticated(rt, params)
+    checked = authenticated.verdict
+    assert isinstance(checked, CheckedRequest)  # the verdict it was accepted with
     api = CATALOG[checked.method]
     args = parse_params(api.params, checked.api_params)
-    session_info = checked.session_info
-    assert session_info is None or isinstance(session_info, MerchantSession)
     try:
-        fields = api.handler(Call(rt, app, session_info, args))
+        fields = api.handler(Call(rt, authenticated.app, authenticated.merchant, args))
     except DomainError as exc:
         raise business_error_for(exc, api.wire_field) from None
     if set(fields) != set(api.returns):  # a handler broke its declared shape: a bug, answered as code 10
@@ -95,63 +93,28 @@ def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str) -> Render
     return render_success(checked.method, fields, fmt=checked.format, simplify=checked.simplify, request_id=request_id)
 
 
-def _authenticated(rt: Runtime, params: Mapping[str, str]) -> tuple[CheckedRequest, AppCredential]:
-    """The common checks, with the app and session from this process's cache when their scopes' revisions
-    are still current (one lookup); a refusal or a moved revision is decided again from the database, so
-    a disabled app or a revoked session counts from the very next request."""
-    found: dict[str, Any] = {}
-    try:
-        checked = _check(rt, params, found, cached=True)
-        app: AppCredential = found["app"]  # check_common needs the app's secret before it accepts a request
-        grant: SessionGrant | None = found.get("grant")
-        scopes: tuple[str, ...] = (app.scope, *(grant.scopes if grant else ()))
-        held: revisions.Revisions = (app.revision, *(grant.revisions if grant else ()))
-        if revisions.current(rt, scopes) != held:
-            raise _Stale
-    except (TopError, _Stale) as exc:
-        if isinstance(exc, TopError) and not found.get("from_cache"):
-            raise  # decided from the database already (or before any lookup)
-        found = {}
-        checked = _check(rt, params, found, cached=False)
-        app = found["app"]
-    return checked, app
+def _authenticated(rt: Runtime, params: Mapping[str, str]) -> AuthenticatedApp[CheckedRequest | Rejected]:
+    """The common checks in ``checks``' order, with the app and the session from ``auth.service``."""
+    method, app_key = check_target(params, SESSION_RULES)
+    rule, now = SESSION_RULES[method], datetime.now(UTC)
+    max_skew = timedelta(seconds=rt.settings.top_timestamp_skew_seconds)
 
+    def verify(secret: str) -> CheckedRequest | Rejected:
+        return check_signed(params, method, app_key, secret, now, rule, max_skew=max_skew)
 
-class _Stale(Exception):
-    """A cached credential was read at an older revision."""
-
-
-def _check(rt: Runtime, params: Mapping[str, str], found: dict[str, Any], *, cached: bool) -> CheckedRequest:
-    """``check_common``, recording in ``found`` the app, the session grant and whether the cache served one."""
-
-    def app_secret(app_key: str) -> str | None:
-        found["from_cache"] = cached and app_key in rt.caches.apps
-        credential = providers.resolve_app(rt, app_key, cached=cached)
-        if credential is None:
-            return None
-        found["app"] = credential
-        return credential.secret
-
-    def merchant(_app_key: str, session: str) -> MerchantSession | None:
-        app_id = found["app"].app_id
-        found["from_cache"] = found["from_cache"] or (cached and (app_id, session) in rt.caches.sessions)
-        try:
-            grant = providers.resolve_session(rt, app_id, session, cached=cached)
-        except Unauthenticated as exc:
-            if exc.reason is Reason.EXPIRED:
-                raise errors.session_expired() from None
-            return None
-        found["grant"] = grant
-        return grant.merchant
-
-    return check_common(
-        params,
-        datetime.now(UTC),
-        app_secret,
-        merchant,
-        SESSION_RULES,
-        max_skew=timedelta(seconds=rt.settings.top_timestamp_skew_seconds),
-    )
+    result = authenticate_top(rt, app_key, params.get("session") or None, verify)
+    if not isinstance(result, Refused):
+        return result
+    match result.refusal:
+        case Refusal.UNKNOWN_CREDENTIAL:
+            raise errors.invalid_app_key()
+        case Refusal.UNKNOWN_SESSION:
+            raise errors.invalid_session()
+        case Refusal.SESSION_EXPIRED:
+            raise errors.session_expired()
+        case _:
+            assert isinstance(result.verdict, Rejected)
+            raise result.verdict.error
 
 
 def _query_format(query: bytes) -> Format:

@@ -7,9 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fapiao.protocols.top import errors
-from fapiao.protocols.top.checks import CheckedRequest, SessionRule, check_common, parse_bool
+from fapiao.protocols.top.checks import (
+    CheckedRequest,
+    Rejected,
+    SessionRule,
+    check_common,
+    check_signed,
+    check_target,
+    parse_bool,
+)
 from fapiao.protocols.top.envelope import Format
-from fapiao.protocols.top.errors import TopError
+from fapiao.protocols.top.errors import Code, TopError
 from fapiao.protocols.top.signing import SignMethod
 from fapiao.protocols.top.timestamps import MAX_SKEW
 
@@ -177,3 +185,20 @@ def test_session_is_not_looked_up_before_the_signature_is_proven() -> None:
 def test_parse_bool(value: str, expected: bool) -> None:
     assert parse_bool(value) is expected
     assert parse_bool(None) is False
+
+
+def test_the_checks_needing_the_secret_answer_a_verdict_instead_of_raising() -> None:
+    accepted = check_signed(signed(BASE), GET, APP_KEY, SECRET, NOW, SessionRule.REQUIRED)
+    assert isinstance(accepted, CheckedRequest) and accepted.ok
+    assert accepted.session_info is None  # the session is the caller's to look up
+    wrong = check_signed(signed(BASE), GET, APP_KEY, "not-the-secret", NOW, SessionRule.REQUIRED)
+    assert isinstance(wrong, Rejected) and not wrong.ok and wrong.error.code == Code.INVALID_SIGNATURE
+    missing = check_signed(without("session"), GET, APP_KEY, SECRET, NOW, SessionRule.REQUIRED)
+    assert isinstance(missing, Rejected) and missing.error.code == Code.MISSING_SESSION
+
+
+def test_the_target_is_checked_before_any_lookup() -> None:
+    assert check_target(signed(BASE), METHODS) == (GET, APP_KEY)
+    with pytest.raises(TopError) as caught:
+        check_target(without("app_key"), METHODS)
+    assert caught.value.code == Code.MISSING_APP_KEY

@@ -1,0 +1,87 @@
+"""The credential lookups: what the database holds now, with the revision it was read at, refreshing this
+process's cache with what they found and forgetting what they did not (both databases)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from fapiao.accounts import service as accounts
+from fapiao.auth import credentials
+from fapiao.domain.errors import PermissionDenied, Unauthenticated
+from fapiao.providers import service as providers
+from fapiao.runtime import Runtime
+from fapiao.store import revisions
+from fapiao.store.tables import ProviderApp, ProviderSession
+from fapiao.usecases.actor import OPERATOR, ActorKind
+from tests import factories
+
+POLICY = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["bss:Query*"], "Resource": "*"}]}
+
+
+def test_a_credential_carries_the_revision_it_was_read_at_and_fills_the_cache(runtime: Runtime) -> None:
+    who = factories.customer(runtime)
+    credential = credentials.resolve_access_key(runtime, who.key_id)
+    assert (credential.secret, credential.user_id, credential.account_id) == (who.secret, who.user_id, who.account_id)
+    assert credential.actor.kind is ActorKind.ACCOUNT
+    assert credential.scope == revisions.account_scope(who.account_id)
+    assert revisions.current(runtime.db, [credential.scope]) == (credential.revision,)
+    assert runtime.caches.credentials.current(who.key_id, (credential.revision,)) == credential
+
+
+def test_a_ram_keys_credential_carries_its_policies(runtime: Runtime) -> None:
+    who = factories.customer(runtime)
+    accounts.create_ram_user(runtime, OPERATOR, who.user_id, "bot")
+    accounts.attach_policy(runtime, OPERATOR, who.user_id, "bot", "read", POLICY)
+    key = accounts.create_access_key(runtime, OPERATOR, who.user_id, ram_user="bot")
+    actor = credentials.resolve_access_key(runtime, key.key.key_id).actor
+    assert (actor.kind, actor.name) == (ActorKind.RAM_USER, f"{who.user_id}/bot")
+    actor.require("bss:QueryInvoicingCustomerList")
+    with pytest.raises(PermissionDenied):
+        actor.require("bss:ApplyInvoice")
+
+
+def test_a_disabled_key_is_unknown_and_leaves_the_cache(runtime: Runtime) -> None:
+    who = factories.customer(runtime)
+    credentials.resolve_access_key(runtime, who.key_id)
+    accounts.set_access_key_enabled(runtime, OPERATOR, who.key_id, False)
+    assert credentials.lookup_access_key(runtime, who.key_id) is None
+    assert who.key_id not in runtime.caches.credentials
+    with pytest.raises(Unauthenticated):
+        credentials.resolve_access_key(runtime, who.key_id)
+    with pytest.raises(Unauthenticated):
+        credentials.resolve_access_key(runtime, "LTAInope")
+
+
+def test_an_app_is_found_by_its_key_and_a_disabled_one_is_not(runtime: Runtime) -> None:
+    created = factories.provider_app(runtime)
+    app = credentials.resolve_app(runtime, created.app.app_key)
+    assert app is not None
+    assert (app.app_key, app.secret, app.scope) == (created.app.app_key, created.app_secret, f"app:{app.app_id}")
+    assert created.app.app_key in runtime.caches.apps
+    assert credentials.resolve_app(runtime, "99999999") is None
+    with runtime.db.engine.begin() as connection:
+        connection.execute(update(ProviderApp).where(ProviderApp.id == app.app_id).values(enabled=False))
+    assert credentials.resolve_app(runtime, created.app.app_key) is None
+    assert created.app.app_key not in runtime.caches.apps
+
+
+def test_a_session_is_read_as_stored_revoked_or_not(runtime: Runtime) -> None:
+    who = factories.customer(runtime)
+    app_key = factories.provider_app(runtime).app.app_key
+    session = providers.authorize(runtime, OPERATOR, app_key, who.user_id, lifetime=timedelta(days=1)).session
+    app = credentials.resolve_app(runtime, app_key)
+    assert app is not None
+    grant = credentials.resolve_session(runtime, app.app_id, session)
+    assert grant is not None and not grant.revoked
+    assert (grant.merchant.account_id, grant.merchant.user_id) == (who.account_id, who.user_id)
+    assert grant.scopes == (app.scope, revisions.account_scope(who.account_id))
+    assert revisions.current(runtime.db, grant.scopes) == grant.revisions
+    with runtime.db.engine.begin() as connection:
+        connection.execute(update(ProviderSession).where(ProviderSession.session_key == session).values(revoked=True))
+    revoked = credentials.resolve_session(runtime, app.app_id, session)
+    assert revoked is not None and revoked.revoked
+    assert credentials.resolve_session(runtime, app.app_id, "no-such-session") is None
+    assert credentials.resolve_session(runtime, app.app_id + 1, session) is None
