@@ -7,8 +7,11 @@ as the model describes; malformed parameters are still gateway errors (4xx).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fapiao.applications import service as applications
 from fapiao.applications.commands import MAX_SELECTED_ITEMS, FileApplication
+from fapiao.applications.views import LineView
 from fapiao.domain.clock import format_china
 from fapiao.domain.errors import DomainError, Reason
 from fapiao.domain.money import fen_to_yuan_str
@@ -131,16 +134,16 @@ def create_invoice(call: Call, args: Args) -> dict[str, object]:
         return {"Metadata": {}, "Data": [outcome]}
     outcome |= {
         "Amount": fen_to_yuan_str(view.amount_fen),
-        "InvoiceIssuer": ",".join(_issuers(call, [line.item_id for line in view.lines if line.item_id])),
+        "InvoiceIssuer": ",".join(_issuers(view.lines)),
         "ErrorCode": "",
         "Message": "",
     }
     return {"Metadata": {}, "Data": [outcome]}
 
 
-def _issuers(call: Call, item_ids: list[int]) -> list[str]:
-    actor = call.credential.actor
-    return sorted({items.get_item(call.rt, actor, item_id).biz_type for item_id in item_ids})
+def _issuers(lines: Sequence[LineView]) -> list[str]:
+    """The business types of the invoiced items, as filing read them with the lines."""
+    return sorted({line.biz_type for line in lines if line.item_id is not None})
 
 
 def _error_code(failure: DomainError) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from fapiao.applications import service as applications
+from fapiao.applications.commands import GetApplication, UpdateApplicationStatus
 from fapiao.domain.applications import ExInfo
 from fapiao.domain.errors import DomainError, Reason, ValidationFailed
 from fapiao.protocols.top.checks import SessionRule
@@ -81,9 +82,12 @@ class Api:
 
 
 def _invoiceapply_get(call: Call) -> Mapping[str, Value]:
-    apply_id = call.text("apply_id") or ""
     view = applications.get_for_provider(
-        call.rt, call.app.app_id, apply_id, merchant_account_id=call.merchant_account_id
+        call.rt,
+        Actor(ActorKind.PROVIDER, call.app.app_key),
+        call.app.app_id,
+        GetApplication(call.text("apply_id") or ""),
+        merchant_account_id=call.merchant_account_id,
     )
     return {"result": application_fields(view), "total_count": 1}
 
@@ -97,10 +101,8 @@ def _invoiceapply_update(call: Call) -> Mapping[str, Value]:
     applications.update_status(
         call.rt,
         Actor(ActorKind.PROVIDER, call.app.app_key),
-        call.app.app_id,
-        call.text("apply_id") or "",
-        status,
-        info,
+        UpdateApplicationStatus(call.text("apply_id") or "", status, info),
+        app_id=call.app.app_id,
         merchant_account_id=call.merchant_account_id,
     )
     return {"result": True, "total_count": 1}

@@ -8,7 +8,7 @@ Empty text is left out, as TOP leaves out fields it has no value for.
 
 from __future__ import annotations
 
-from fapiao.applications.service import ApplicationView, LineView
+from fapiao.applications.views import ApplicationView, LineView
 from fapiao.domain.applications import ApplicationStatus, ItemType
 from fapiao.domain.clock import to_china
 from fapiao.domain.money import fen_to_yuan_str
