@@ -14,7 +14,8 @@ from fapiao.domain.clock import to_china
 from fapiao.domain.money import fen_to_yuan_str
 from fapiao.domain.titles import InvoiceKind
 from fapiao.protocols.top.envelope import ListOf, Value
-from fapiao.tmc.service import Message
+from fapiao.tmc.commands import MAX_MESSAGE_ID
+from fapiao.tmc.views import Message
 
 STATUS_CODES: dict[ApplicationStatus, int] = {
     ApplicationStatus.PENDING: 1,
@@ -80,3 +81,13 @@ def _line(line: LineView) -> dict[str, Value]:
 
 def _text(value: str) -> str | None:
     return value or None
+
+
+def message_ids(wire: tuple[str, ...]) -> tuple[int, ...]:
+    """``s_message_ids`` / ``f_message_ids`` items as TMC ids: decimal int64 numbers, else ``ValueError``."""
+    if any(not (i.isascii() and i.isdigit()) for i in wire):
+        raise ValueError("message ids are numbers")
+    ids = tuple(int(i) for i in wire)
+    if any(not 0 < i <= MAX_MESSAGE_ID for i in ids):
+        raise ValueError(f"message ids are between 1 and {MAX_MESSAGE_ID}")
+    return ids
