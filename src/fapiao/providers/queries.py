@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, update
 
 from fapiao.domain.errors import Conflict, Reason
-from fapiao.store.tables import ProviderApp, ProviderSession, RoutingRule, table_of
+from fapiao.store.tables import Account, ProviderApp, ProviderSession, RoutingRule, table_of
 
 # The app an account's new application goes to: its rule's app if enabled, else the default app. One
 # statement: the rule's app sorts first.
@@ -31,6 +31,9 @@ INSERT_SESSION = insert(table_of(ProviderSession))
 RULE_OF = select(RoutingRule.app_id).where(RoutingRule.account_id == bindparam("account_id"))
 DELETE_RULE = delete(table_of(RoutingRule)).where(RoutingRule.account_id == bindparam("account_id"))
 INSERT_RULE = insert(table_of(RoutingRule))
+ACCOUNT_BY_USER_ID = select(Account.id, Account.user_id, Account.user_nick).where(
+    Account.user_id == bindparam("user_id")
+)
 
 
 def routed_app(connection: Connection, account_id: int) -> Row[int, str]:
