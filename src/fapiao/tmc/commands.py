@@ -17,7 +17,7 @@ MAX_CONFIRM = 200  # ids per ``confirm`` call
 MAX_MESSAGE_ID = 2**63 - 1  # ids are int64: anything larger names no message and is refused as a parameter
 
 GroupName = Annotated[str, MaxLen(64), Doc("The consumer group; each group has its own queue.")]
-MessageIds = Annotated[tuple[int, ...], MaxLen(MAX_CONFIRM), Doc("Message ids as ``consume`` handed them out.")]
+MessageIds = Annotated[tuple[int, ...], MaxLen(MAX_CONFIRM), Doc("Processed messages, by the ids consume handed out.")]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,31 @@ STATUS_BY_CODE: dict[int, ApplicationStatus] = {code: status for status, code in
 INVOICE_TYPE_CODES: dict[InvoiceKind, int] = {InvoiceKind.PLAIN: 1, InvoiceKind.SPECIAL: 2}
 ITEM_TYPE_CODES: dict[ItemType, int] = {ItemType.TAX_CONTROL_UNIT: 1, ItemType.DAILY_BILL: 2}
 
+# The documented field order of each record, for the reference page (the builders below follow it).
+APPLY_FIELDS = (
+    "apply_id",
+    "invoice_amount",
+    "payee_register_no",
+    "company_name",
+    "bank",
+    "bank_account",
+    "status",
+    "receiver_address",
+    "receiver_name",
+    "receiver_phone",
+    "sender_name",
+    "sender_phone",
+    "sender_logistics_company",
+    "sender_logistics_no",
+    "invoice_item_list",
+    "invoice_type",
+    "invoice_payee_register_no",
+    "invoice_address",
+    "invoice_phone",
+)
+APPLY_ITEM_FIELDS = ("item_name", "item_type", "amount", "bill_date")
+MESSAGE_FIELDS = ("user_id", "user_nick", "content", "id", "pub_time", "pub_app_key", "topic")
+
 APPLY_ITEM_TYPE = "UserInvoiceItemDTO"  # the element type of ``invoice_item_list``
 TMC_MESSAGE_TYPE = "TmcMessage"  # the element type of ``messages``
 
