@@ -18,6 +18,7 @@ class Cli:
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         env = {
             "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
             "HOME": str(self.settings.data_dir),
             "FAPIAO_DATABASE_URL": self.settings.resolved_database_url,
             "FAPIAO_DATA_DIR": str(self.settings.data_dir),

@@ -7,11 +7,9 @@ from typing import Any
 import click
 
 from fapiao.applications import service as applications
-from fapiao.applications.commands import FileApplication
-from fapiao.auth.credentials import resolve_app
+from fapiao.applications.commands import FileApplication, UpdateApplicationStatus
 from fapiao.cli.base import cli, output, runtime
 from fapiao.domain.applications import ApplicationStatus, ExInfo, Medium
-from fapiao.domain.errors import Conflict
 from fapiao.domain.money import yuan_str_to_fen
 from fapiao.domain.titles import InvoiceKind
 from fapiao.providers import service as providers
@@ -100,12 +98,8 @@ def show_application(apply_id: str) -> Any:
 @output()
 def update_status(apply_id: str, status: str, **info: str) -> Any:
     """Move an application on behalf of the provider app it is routed to (same rules as TOP's update)."""
-    rt = runtime()
-    current = applications.get_for_customer(rt, OPERATOR, apply_id)
-    app = resolve_app(rt, current.app_key)
-    if app is None:
-        raise Conflict(f"provider app {current.app_key} is disabled", field="app_key")
-    return applications.update_status(rt, OPERATOR, app.app_id, apply_id, ApplicationStatus(status), ExInfo.parse(info))
+    command = UpdateApplicationStatus(apply_id, ApplicationStatus(status), ExInfo.parse(info))
+    return applications.update_status(runtime(), OPERATOR, command)
 
 
 @cli.group("providers")

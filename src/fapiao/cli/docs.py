@@ -33,3 +33,24 @@ def aliyun_docs(output: Path | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page, encoding="utf-8")
     click.echo(str(target), err=True)
+
+
+@docs_group.command("top")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the page (default docs/top-api.md under the current directory); '-' prints it.",
+)
+def top_docs(output: Path | None) -> None:
+    """Write the TOP (/router/rest) reference page from the method catalog."""
+    from fapiao.protocols.top import reference
+
+    page = reference.render()
+    if output is not None and str(output) == "-":
+        click.echo(page, nl=False)
+        return
+    target = output or reference.DOCS_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    click.echo(str(target), err=True)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from fapiao.applications import service as applications
-from fapiao.applications.service import ImportedApplication, LineView
+from fapiao.applications.commands import ImportApplication, ImportedLine
 from fapiao.domain.applications import ItemType, Medium
 from fapiao.domain.titles import InvoiceKind
 from fapiao.providers import service as providers
@@ -21,7 +21,7 @@ from fapiao.usecases.actor import SYSTEM
 DEMO_APP_KEY = "12345678"
 DEMO_APP_NAME = "Demo invoice service provider"
 
-DEMO_APPLICATION = ImportedApplication(
+DEMO_APPLICATION = ImportApplication(
     user_id=0,  # the demo account, filled in by ``seed``
     apply_id="123456ABC",
     amount_fen=250_00,
@@ -36,7 +36,7 @@ DEMO_APPLICATION = ImportedApplication(
     invoice_payee_register_no="87987203945ABC",
     invoice_address="浙江省杭州市文一西路969号",
     invoice_phone="0756-8862222",
-    lines=(LineView("税控服务", ItemType.TAX_CONTROL_UNIT, 4500_00, "2016-11-11", None),),
+    lines=(ImportedLine("税控服务", ItemType.TAX_CONTROL_UNIT, 4500_00, "2016-11-11"),),
     medium=Medium.PAPER,
     sender_name="李四",
     sender_phone="18600000000",

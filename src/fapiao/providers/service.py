@@ -1,52 +1,33 @@
-"""Invoice service provider apps, merchants' authorisations of them (sessions), and routing."""
+"""Invoice service provider apps, merchants' authorisations of them (sessions), and routing: one function
+per use case, each one transaction of Core statements (``queries``). Registering apps, choosing the default
+and routing accounts are an operator's: other actors are refused."""
 
 from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, select, update
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fapiao.accounts.service import load_account
 from fapiao.audit import service as audit
 from fapiao.crypto import random_token
-from fapiao.domain.errors import Conflict, NotFound, Reason, ValidationFailed
+from fapiao.domain.errors import Conflict, NotFound, PermissionDenied, Reason
+from fapiao.providers import queries
+from fapiao.providers.commands import AuthorizeApp, CreateProviderApp, RouteAccount
+from fapiao.providers.views import NewProviderApp, ProviderAppView, RouteView, SessionView, app_view
 from fapiao.runtime import Runtime
-from fapiao.store.tables import ProviderApp, ProviderSession, RoutingRule, utcnow
-from fapiao.usecases.actor import Actor
+from fapiao.store.tables import ProviderApp, utcnow
+from fapiao.usecases import spec
+from fapiao.usecases.actor import Actor, ActorKind
+
+__all__ = ["NewProviderApp", "ProviderAppView", "RouteView", "SessionView"]
 
 SESSION_LIFETIME = timedelta(days=365)
-
-
-@dataclass(frozen=True)
-class ProviderAppView:
-    id: int
-    app_key: str
-    name: str
-    is_default: bool
-    enabled: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class NewProviderApp:
-    """An app as created: the only time its secret is shown."""
-
-    app: ProviderAppView
-    app_secret: str
-
-
-@dataclass(frozen=True)
-class SessionView:
-    session: str
-    app_key: str
-    user_id: int
-    user_nick: str
-    expires_at: datetime | None
+_OPERATORS = (ActorKind.OPERATOR, ActorKind.SYSTEM)
 
 
 def create_app(
@@ -59,46 +40,48 @@ def create_app(
     app_secret: str | None = None,
 ) -> NewProviderApp:
     """Register a provider app. ``app_key``/``app_secret`` are for fixed demo apps only."""
-    if not name.strip():
-        raise ValidationFailed("name is required", field="name")
-    key = app_key or str(10_000_000 + secrets.randbelow(89_999_999))  # 8 digits, like TOP app keys
-    secret = app_secret or random_token(32, string.ascii_lowercase + string.digits)
+    command = CreateProviderApp(name.strip(), default, app_key, app_secret)
+    _require_operator(actor)
+    spec.check(command)
+    key = command.app_key or str(10_000_000 + secrets.randbelow(89_999_999))  # 8 digits, like TOP app keys
+    secret = command.app_secret or random_token(32, string.ascii_lowercase + string.digits)
+    values = {"app_key": key, "secret_sealed": rt.box.seal(secret), "name": command.name, "is_default": default}
     try:
-        with rt.db.transaction() as session:
+        with rt.db.engine.begin() as connection:
             if default:
-                session.execute(update(ProviderApp).values(is_default=False))
-            row = ProviderApp(app_key=key, secret_sealed=rt.box.seal(secret), name=name.strip(), is_default=default)
-            session.add(row)
-            session.flush()
-            view = _view(row)
-            audit.record(
-                session,
-                actor,
-                "provider_app.create",
-                "provider_app",
-                key,
-                account_id=None,
-                after={"app_key": key, "name": row.name, "is_default": default},
-            )
+                connection.execute(queries.CLEAR_DEFAULT)
+            view = app_view(connection.execute(queries.INSERT_APP, values).one()._mapping)
+            after = {"app_key": key, "name": command.name, "is_default": default}
+            audit.record(connection, actor, "provider_app.create", "provider_app", key, account_id=None, after=after)
     except IntegrityError:
         raise Conflict(f"app key {key} exists", field="app_key") from None
     return NewProviderApp(view, secret)
 
 
 def list_apps(rt: Runtime, actor: Actor) -> list[ProviderAppView]:
-    with rt.db.transaction() as session:
-        return [_view(r) for r in session.scalars(select(ProviderApp).order_by(ProviderApp.id))]
+    """Every app (without secrets); operators only."""
+    _require_operator(actor)
+    with rt.db.reads() as connection:
+        return [app_view(row._mapping) for row in connection.execute(queries.ALL_APPS)]
 
 
 def set_default(rt: Runtime, actor: Actor, app_key: str) -> ProviderAppView:
-    with rt.db.transaction() as session:
-        row = load_app(session, app_key)
-        session.execute(update(ProviderApp).values(is_default=False))
-        row.is_default = True
+    """Make an app the receiver of the applications of accounts without a routing rule."""
+    _require_operator(actor)
+    with rt.db.engine.begin() as connection:
+        app = _app(connection, app_key)
+        connection.execute(queries.CLEAR_DEFAULT)
+        view = app_view(connection.execute(queries.MAKE_DEFAULT, {"app_id": app.id}).one()._mapping)
         audit.record(
-            session, actor, "provider_app.default", "provider_app", app_key, account_id=None, after={"is_default": True}
+            connection,
+            actor,
+            "provider_app.default",
+            "provider_app",
+            app_key,
+            account_id=None,
+            after={"is_default": True},
         )
-        return _view(row)
+        return view
 
 
 def authorize(
@@ -111,16 +94,18 @@ def authorize(
     lifetime: timedelta = SESSION_LIFETIME,
 ) -> SessionView:
     """A merchant (account) authorises an app; the session lets the app act for that merchant only."""
-    key = session_key or random_token(48, string.ascii_lowercase + string.digits)
-    with rt.db.transaction() as session:
-        app = load_app(session, app_key)
-        account = load_account(session, user_id)
+    command = AuthorizeApp(app_key, user_id, session_key)
+    spec.check(command)
+    key = command.session_key or random_token(48, string.ascii_lowercase + string.digits)
+    with rt.db.engine.begin() as connection:
+        app = _app(connection, app_key)
+        account = _account(connection, user_id)
         actor.require_account(account.id)
-        row = ProviderSession(session_key=key, app_id=app.id, account_id=account.id, expires_at=utcnow() + lifetime)
-        session.add(row)
-        session.flush()
+        expires_at = utcnow() + lifetime
+        row = {"session_key": key, "app_id": app.id, "account_id": account.id, "expires_at": expires_at}
+        connection.execute(queries.INSERT_SESSION, row)
         audit.record(
-            session,
+            connection,
             actor,
             "provider_session.create",
             "provider_app",
@@ -128,71 +113,32 @@ def authorize(
             account_id=account.id,
             after={"app_key": app_key, "user_id": user_id},
         )
-        return SessionView(key, app_key, account.user_id, account.user_nick, row.expires_at)
+        return SessionView(key, app_key, account.user_id, account.user_nick, expires_at)
 
 
-def route(rt: Runtime, actor: Actor, user_id: int, app_key: str | None) -> dict[str, object]:
-    """Send an account's applications to ``app_key`` (``None``: back to the default app)."""
-    with rt.db.transaction() as session:
-        account = load_account(session, user_id)
-        existing = session.get(RoutingRule, account.id)
-        before = {"app_id": existing.app_id} if existing else None
-        if existing is not None:
-            session.delete(existing)
-            session.flush()
-        if app_key is not None:
-            session.add(RoutingRule(account_id=account.id, app_id=load_app(session, app_key).id))
+def route(rt: Runtime, actor: Actor, user_id: int, app_key: str | None) -> RouteView:
+    """Send an account's new applications to ``app_key`` (``None``: back to the default app)."""
+    command = RouteAccount(user_id, app_key)
+    _require_operator(actor)
+    spec.check(command)
+    with rt.db.engine.begin() as connection:
+        account = _account(connection, user_id)
+        existing = connection.execute(queries.RULE_OF, {"account_id": account.id}).first()
+        target = _app(connection, app_key).id if app_key is not None else None
+        connection.execute(queries.DELETE_RULE, {"account_id": account.id})
+        if target is not None:
+            connection.execute(queries.INSERT_RULE, {"account_id": account.id, "app_id": target})
         audit.record(
-            session,
+            connection,
             actor,
             "routing.set",
             "account",
             user_id,
             account_id=account.id,
-            before=before,
+            before={"app_id": existing.app_id} if existing else None,
             after={"app_key": app_key},
         )
-    return {"user_id": user_id, "app_key": app_key}
-
-
-def routed_app(session: Session, account_id: int) -> ProviderApp:
-    """The app an account's new application goes to: its rule, else the default app."""
-    rule = session.get(RoutingRule, account_id)
-    if rule is not None:
-        app = session.get_one(ProviderApp, rule.app_id)
-        if app.enabled:
-            return app
-    default = session.scalars(select(ProviderApp).where(ProviderApp.is_default, ProviderApp.enabled)).first()
-    if default is None:
-        raise Conflict(
-            "no invoice service provider is configured to receive applications",
-            field="provider",
-            reason=Reason.UNAVAILABLE,
-        )
-    return default
-
-
-def routed_app_row(connection: Connection, account_id: int) -> Row[int, str]:
-    """``routed_app`` for Core callers: the app's ``id`` and ``app_key``, in one statement when routed."""
-    routed = connection.execute(_ROUTED_APP, {"account_id": account_id}).first()
-    if routed is not None:
-        return routed
-    default = connection.execute(_DEFAULT_APP).first()
-    if default is None:
-        raise Conflict(
-            "no invoice service provider is configured to receive applications",
-            field="provider",
-            reason=Reason.UNAVAILABLE,
-        )
-    return default
-
-
-_ROUTED_APP = (
-    select(ProviderApp.id, ProviderApp.app_key)
-    .join(RoutingRule, RoutingRule.app_id == ProviderApp.id)
-    .where(RoutingRule.account_id == bindparam("account_id"), ProviderApp.enabled)
-)
-_DEFAULT_APP = select(ProviderApp.id, ProviderApp.app_key).where(ProviderApp.is_default, ProviderApp.enabled).limit(1)
+    return RouteView(user_id, app_key)
 
 
 def load_app(session: Session, app_key: str) -> ProviderApp:
@@ -202,5 +148,20 @@ def load_app(session: Session, app_key: str) -> ProviderApp:
     return row
 
 
-def _view(row: ProviderApp) -> ProviderAppView:
-    return ProviderAppView(row.id, row.app_key, row.name, row.is_default, row.enabled, row.created_at)
+def _require_operator(actor: Actor) -> None:
+    if actor.kind not in _OPERATORS:
+        raise PermissionDenied("only an operator may manage provider apps and routing", reason=Reason.FORBIDDEN)
+
+
+def _app(connection: Connection, app_key: str) -> Row[Any]:
+    row = connection.execute(queries.APP_BY_KEY, {"app_key": app_key}).first()
+    if row is None:
+        raise NotFound(f"provider app {app_key} does not exist", field="app_key")
+    return row
+
+
+def _account(connection: Connection, user_id: int) -> Row[int, int, str]:
+    row = connection.execute(queries.ACCOUNT_BY_USER_ID, {"user_id": user_id}).first()
+    if row is None:
+        raise NotFound(f"account {user_id} does not exist", field="user_id")
+    return row

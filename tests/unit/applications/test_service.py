@@ -6,17 +6,33 @@ import pytest
 from sqlalchemy import select
 
 from fapiao.applications import service as applications
-from fapiao.applications.commands import FileApplication
-from fapiao.domain.applications import ApplicationStatus, ExInfo, Medium
-from fapiao.domain.errors import Conflict, IllegalTransition, MissingValue, NotFound, ValidationFailed
+from fapiao.applications.commands import (
+    FileApplication,
+    GetApplication,
+    ImportApplication,
+    ImportedLine,
+    UpdateApplicationStatus,
+)
+from fapiao.domain.applications import ApplicationStatus, ExInfo, ItemType, Medium
+from fapiao.domain.errors import (
+    Conflict,
+    IllegalTransition,
+    MissingValue,
+    NotFound,
+    PermissionDenied,
+    Reason,
+    ValidationFailed,
+)
+from fapiao.domain.titles import InvoiceKind
 from fapiao.items import service as items
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
 from fapiao.store.tables import OutboxEvent, TmcMessage
-from fapiao.usecases.actor import OPERATOR, Actor, ActorKind
+from fapiao.usecases.actor import OPERATOR, SYSTEM, Actor, ActorKind
+from fapiao.usecases.pagination import PageRequest
 from tests import factories
 
-PROVIDER = Actor(ActorKind.SYSTEM, "provider")
+PROVIDER = Actor(ActorKind.PROVIDER, "provider")
 
 
 def test_filing_reserves_amounts_routes_and_announces(runtime: Runtime) -> None:
@@ -56,7 +72,8 @@ def test_status_machine_and_settlement(runtime: Runtime) -> None:
     assert filed.medium is Medium.PAPER and filed.receiver_address == "浙江省杭州市余杭区文一西路969号"
 
     def move(status: ApplicationStatus, **info: str) -> applications.ApplicationView:
-        return applications.update_status(runtime, PROVIDER, app.app.id, filed.apply_id, status, ExInfo(**info))
+        command = UpdateApplicationStatus(filed.apply_id, status, ExInfo(**info))
+        return applications.update_status(runtime, PROVIDER, command, app_id=app.app.id)
 
     with pytest.raises(IllegalTransition):
         move(ApplicationStatus.SENT, logistics_company="顺丰", logistics_no="SF1")
@@ -89,10 +106,11 @@ def test_rejection_needs_a_reason_and_releases_the_reservation(runtime: Runtime)
     who = factories.customer(runtime)
     filed = factories.filed_application(runtime, who)
     with pytest.raises(MissingValue):
-        applications.update_status(runtime, PROVIDER, app.app.id, filed.apply_id, ApplicationStatus.REJECTED, ExInfo())
-    applications.update_status(
-        runtime, PROVIDER, app.app.id, filed.apply_id, ApplicationStatus.REJECTED, ExInfo(message="抬头与税号不符")
-    )
+        applications.update_status(
+            runtime, PROVIDER, UpdateApplicationStatus(filed.apply_id, ApplicationStatus.REJECTED), app_id=app.app.id
+        )
+    reject = UpdateApplicationStatus(filed.apply_id, ApplicationStatus.REJECTED, ExInfo(message="抬头与税号不符"))
+    applications.update_status(runtime, PROVIDER, reject, app_id=app.app.id)
     assert items.get_item(runtime, OPERATOR, filed.lines[0].item_id or 0).can_invoice_fen == 250_00
 
 
@@ -105,8 +123,9 @@ def test_providers_see_only_what_is_routed_to_them(runtime: Runtime) -> None:
     to_other = factories.filed_application(runtime, bob)
     assert to_other.app_key == other.app.app_key
     with pytest.raises(NotFound):
-        applications.get_for_provider(runtime, other.app.id, to_default.apply_id)
-    assert applications.get_for_provider(runtime, default.app.id, to_default.apply_id).user_id == alice.user_id
+        applications.get_for_provider(runtime, PROVIDER, other.app.id, GetApplication(to_default.apply_id))
+    seen = applications.get_for_provider(runtime, PROVIDER, default.app.id, GetApplication(to_default.apply_id))
+    assert seen.user_id == alice.user_id
 
 
 def test_client_token_makes_filing_idempotent(runtime: Runtime) -> None:
@@ -141,3 +160,112 @@ def test_filing_without_a_provider_or_approved_title_changes_nothing(runtime: Ru
     pending = titles.create_title(runtime, OPERATOR, who.user_id, factories.title_data())
     with pytest.raises(ValidationFailed):
         applications.file_application(runtime, OPERATOR, who.user_id, FileApplication(pending.id, (billed.id,)))
+
+
+def test_lines_carry_the_business_type_of_their_items(runtime: Runtime) -> None:
+    app = factories.provider_app(runtime)
+    who = factories.customer(runtime)
+    filed = factories.filed_application(runtime, who)
+    billed = items.get_item(runtime, OPERATOR, filed.lines[0].item_id or 0)
+    assert filed.lines[0].biz_type == billed.biz_type != ""
+    read = applications.get_for_provider(runtime, PROVIDER, app.app.id, GetApplication(filed.apply_id))
+    assert read.lines == filed.lines
+    assert applications.get_for_customer(runtime, OPERATOR, filed.apply_id).lines == filed.lines
+
+
+def test_an_operator_moves_an_application_for_its_app_in_one_call(runtime: Runtime) -> None:
+    factories.provider_app(runtime)
+    who = factories.customer(runtime)
+    filed = factories.filed_application(runtime, who)
+    command = UpdateApplicationStatus(filed.apply_id, ApplicationStatus.INVOICING, ExInfo(message="ok"))
+    moved = applications.update_status(runtime, OPERATOR, command)
+    assert moved.status is ApplicationStatus.INVOICING and moved.provider_message == "ok"
+    assert [(h.actor, h.to_status) for h in moved.history][-1] == ("operator:cli", ApplicationStatus.INVOICING)
+    assert applications.get_for_customer(runtime, OPERATOR, filed.apply_id) == moved
+
+
+def test_customers_and_appless_providers_may_not_move_applications(runtime: Runtime) -> None:
+    factories.provider_app(runtime)
+    who = factories.customer(runtime)
+    filed = factories.filed_application(runtime, who)
+    command = UpdateApplicationStatus(filed.apply_id, ApplicationStatus.INVOICING)
+    customer = Actor(ActorKind.ACCOUNT, "c", who.account_id)
+    for actor, app_id in ((customer, None), (customer, 1), (PROVIDER, None)):
+        with pytest.raises(PermissionDenied) as refused:
+            applications.update_status(runtime, actor, command, app_id=app_id)
+        assert refused.value.reason is Reason.FORBIDDEN
+    with pytest.raises(PermissionDenied):
+        applications.get_for_provider(runtime, customer, 1, GetApplication(filed.apply_id))
+    with pytest.raises(ValidationFailed) as too_long:
+        applications.update_status(runtime, OPERATOR, UpdateApplicationStatus("9" * 65, ApplicationStatus.INVOICING))
+    assert too_long.value.field == "apply_id"
+
+
+def test_a_disabled_app_is_not_acted_for(runtime: Runtime) -> None:
+    app = factories.provider_app(runtime)
+    who = factories.customer(runtime)
+    filed = factories.filed_application(runtime, who)
+    from fapiao.store.tables import ProviderApp
+
+    with runtime.db.transaction() as session:
+        session.get_one(ProviderApp, app.app.id).enabled = False
+    with pytest.raises(Conflict) as refused:
+        applications.update_status(
+            runtime, OPERATOR, UpdateApplicationStatus(filed.apply_id, ApplicationStatus.INVOICING)
+        )
+    assert refused.value.field == "app_key"
+
+
+def test_lists_are_newest_first_filtered_and_paged(runtime: Runtime) -> None:
+    app = factories.provider_app(runtime)
+    alice, bob = factories.customer(runtime), factories.customer(runtime)
+    first = factories.filed_application(runtime, alice)
+    second = factories.filed_application(runtime, alice)
+    theirs = factories.filed_application(runtime, bob)
+    command = UpdateApplicationStatus(first.apply_id, ApplicationStatus.INVOICING)
+    applications.update_status(runtime, PROVIDER, command, app_id=app.app.id)
+    everything = applications.list_applications(runtime, OPERATOR, PageRequest())
+    assert [v.apply_id for v in everything.items] == [theirs.apply_id, second.apply_id, first.apply_id]
+    assert everything.total == 3 and everything.items[2].lines == first.lines
+    assert len(everything.items[2].history) == 2
+    alices = applications.list_applications(runtime, OPERATOR, PageRequest(), user_id=alice.user_id)
+    assert [v.apply_id for v in alices.items] == [second.apply_id, first.apply_id]
+    pending = applications.list_applications(runtime, OPERATOR, PageRequest(), status=ApplicationStatus.PENDING)
+    assert [v.apply_id for v in pending.items] == [theirs.apply_id, second.apply_id]
+    paged = applications.list_applications(runtime, OPERATOR, PageRequest(1, 2))
+    assert (len(paged.items), paged.total) == (2, 3)
+    as_bob = Actor(ActorKind.ACCOUNT, "b", bob.account_id)
+    assert [v.apply_id for v in applications.list_applications(runtime, as_bob, PageRequest()).items] == [
+        theirs.apply_id
+    ]
+
+
+def test_imported_applications_keep_their_apply_id(runtime: Runtime) -> None:
+    app = factories.provider_app(runtime)
+    who = factories.customer(runtime)
+    record = ImportApplication(
+        user_id=who.user_id,
+        apply_id="123456ABC",
+        amount_fen=250_00,
+        company_name="阿里巴巴",
+        payee_register_no="91009182039X",
+        bank="招商银行",
+        bank_account="6226",
+        receiver_name="张三",
+        receiver_phone="18588888888",
+        receiver_address="杭州",
+        invoice_kind=InvoiceKind.PLAIN,
+        invoice_payee_register_no="87987203945ABC",
+        invoice_address="杭州",
+        invoice_phone="0756-8862222",
+        lines=(ImportedLine("税控服务", ItemType.TAX_CONTROL_UNIT, 4500_00, "2016-11-11"),),
+    )
+    imported = applications.import_application(runtime, SYSTEM, record)
+    assert (imported.apply_id, imported.app_key, imported.status) == ("123456ABC", app.app.app_key, "pending")
+    assert imported.lines[0].item_id is None and imported.lines[0].biz_type == ""
+    with pytest.raises(Conflict):
+        applications.import_application(runtime, SYSTEM, record)
+    with pytest.raises(PermissionDenied):
+        applications.import_application(runtime, Actor(ActorKind.ACCOUNT, "c", who.account_id), record)
+    filed = factories.filed_application(runtime, who)
+    assert filed.apply_id == str(filed.id)  # numeric ids continue past an imported record

@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
 
 from fapiao.applications import service as applications
+from fapiao.applications.commands import UpdateApplicationStatus
 from fapiao.domain.applications import ApplicationStatus, ExInfo
 from fapiao.domain.errors import ValidationFailed
 from fapiao.notify import deliveries
@@ -108,10 +109,8 @@ def test_fanout_follows_owners_and_event_filters(rt: Runtime, receiver: Receiver
     applications.update_status(
         rt,
         Actor(ActorKind.SYSTEM, "provider"),
-        app.app.id,
-        filed.apply_id,
-        ApplicationStatus.INVOICING,
-        ExInfo(),
+        UpdateApplicationStatus(filed.apply_id, ApplicationStatus.INVOICING, ExInfo()),
+        app_id=app.app.id,
     )
     Worker(rt).run_once()
     seen: dict[str, list[str]] = {}

@@ -8,10 +8,12 @@ as the model describes; malformed parameters are still gateway errors (4xx).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fapiao.applications import service as applications
 from fapiao.applications.commands import FileApplication
+from fapiao.applications.views import LineView
 from fapiao.domain.errors import DomainError, Reason
 from fapiao.domain.titles import TitleStatus
 from fapiao.items import service as items
@@ -116,13 +118,12 @@ def create_invoice(call: Call, args: Args) -> list[Outcome]:
         if failure.reason is Reason.UNAVAILABLE:
             raise  # the platform's problem, not the account's: a 503 for the whole call
         return [Outcome(credential.user_id, error_code=_error_code(failure), message=failure.message)]
-    issuers = _issuers(call, [line.item_id for line in view.lines if line.item_id])
-    return [Outcome(credential.user_id, view.amount_fen, ",".join(issuers))]
+    return [Outcome(credential.user_id, view.amount_fen, ",".join(_issuers(view.lines)))]
 
 
-def _issuers(call: Call, item_ids: list[int]) -> list[str]:
-    actor = call.credential.actor
-    return sorted({items.get_item(call.rt, actor, item_id).biz_type for item_id in item_ids})
+def _issuers(lines: Sequence[LineView]) -> list[str]:
+    """The business types of the invoiced items, as filing read them with the lines."""
+    return sorted({line.biz_type for line in lines if line.item_id is not None})
 
 
 def _error_code(failure: DomainError) -> str:

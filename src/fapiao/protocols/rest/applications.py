@@ -24,7 +24,7 @@ from fapiao.protocols.rest.common import IdempotencyKey, write
 from fapiao.protocols.rest.routes import PageNumber, PageSize
 from fapiao.protocols.rest.schemas import PageOut, PathId, Strict, Timestamp, errors
 from fapiao.providers import service as providers
-from fapiao.providers.service import ProviderAppView
+from fapiao.providers.views import ProviderAppView, RouteView
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import Page, PageRequest
 
@@ -48,6 +48,7 @@ class LineOut(BaseModel):
     amount_fen: int
     bill_date: str
     item_id: int | None
+    biz_type: str
 
 
 class HistoryOut(BaseModel):
@@ -248,6 +249,6 @@ def set_default_provider_app(app_key: AppKey, rt: CurrentRuntime, actor: Operato
     tags=["admin"],
     responses=errors(400, 404, 409),
 )
-def route_account(user_id: PathId, body: RoutingIn, rt: CurrentRuntime, actor: Operator) -> dict[str, object]:
+def route_account(user_id: PathId, body: RoutingIn, rt: CurrentRuntime, actor: Operator) -> RouteView:
     """Route an account's new applications to one app (``null``: back to the default app)."""
     return providers.route(rt, actor, user_id, body.app_key)

@@ -1,38 +1,74 @@
-"""The TOP methods fapiao answers, each declared once: name, session rule, parameters, handler.
+"""The TOP methods fapiao answers, each declared once: the command it runs, its wire parameters mapped onto
+the command's fields (limits from the field declarations), its session rule, the permission a TOP app needs,
+its response fields and the business errors it can answer. ``reference.render`` writes docs/top-api.md
+from these declarations.
 
 Sessions are optional on every method (the reference leaves ``invoiceapply.get`` open and the update doc
 calls without one): a provider app acts on everything routed to it, and a ``session`` narrows it to that
 merchant's applications. TMC messages belong to the app, so consume/confirm only check a session that is sent.
 
-Business failures answer 15 ``Remote service error`` with an ``isv.*`` sub_code (``business_error_for``):
-
-| situation | sub_code |
-|---|---|
-| unknown ``apply_id``, or one routed to another app / merchant | ``isv.apply-not-exists`` |
-| a transition the status machine refuses | ``isv.illegal-status-transition`` |
-| a value the new status needs is missing (reason, logistics, invoice no) | ``isv.missing-parameter:ex_info`` |
-| any other refused value | ``isv.invalid-parameter:<field>`` |
+Business failures answer 15 ``Remote service error`` with an ``isv.*`` sub_code (``business_error_for``);
+the field a failure names is translated back to the wire parameter that fed it.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from fapiao.applications import service as applications
+from fapiao.applications.commands import MAX_EX_INFO_LENGTH, GetApplication, UpdateApplicationStatus
 from fapiao.auth.credentials import AppCredential, MerchantSession
 from fapiao.domain.applications import ExInfo
 from fapiao.domain.errors import DomainError, Reason, ValidationFailed
 from fapiao.protocols.top.checks import SessionRule
 from fapiao.protocols.top.envelope import ListOf, Value
-from fapiao.protocols.top.errors import TopError, business_error, invalid_parameter
-from fapiao.protocols.top.mapping import STATUS_BY_CODE, TMC_MESSAGE_TYPE, application_fields, message_fields
-from fapiao.protocols.top.params import Kind, Param, ParamValue
+from fapiao.protocols.top.errors import TopError, business_error
+from fapiao.protocols.top.mapping import (
+    STATUS_BY_CODE,
+    TMC_MESSAGE_TYPE,
+    application_fields,
+    message_fields,
+    message_ids,
+)
+from fapiao.protocols.top.params import Kind, Param, ParamValue, param
 from fapiao.runtime import Runtime
 from fapiao.tmc import service as tmc
+from fapiao.tmc.commands import ConfirmMessages, ConsumeMessages
 from fapiao.usecases.actor import Actor, ActorKind
 
-_MESSAGE_ID_DIGITS = 19  # int64
+C = TypeVar("C")
+
+
+class Permission(enum.StrEnum):
+    """What an enabled provider app (a TOP ``app_key``) may reach; no grant beyond being one is needed."""
+
+    ROUTED_APPLICATIONS = "routed applications"
+    OWN_QUEUE = "own TMC queue"
+
+    @property
+    def doc(self) -> str:
+        return _PERMISSION_DOCS[self]
+
+
+_PERMISSION_DOCS = {
+    Permission.ROUTED_APPLICATIONS: "any enabled provider app; it reaches only the applications routed to it, "
+    "and with a `session` only that merchant's",
+    Permission.OWN_QUEUE: "any enabled provider app; it reaches only its own queue",
+}
+
+# The sub_code each refusal reason answers; ``{field}`` is the wire parameter at fault.
+SUB_CODES: dict[Reason, str] = {
+    Reason.NOT_FOUND: "isv.apply-not-exists",
+    Reason.ILLEGAL_TRANSITION: "isv.illegal-status-transition",
+    Reason.MISSING: "isv.missing-parameter:{field}",
+    Reason.INVALID: "isv.invalid-parameter:{field}",
+    Reason.CONFLICT: "isv.invalid-parameter:{field}",
+    Reason.IDEMPOTENCY_MISMATCH: "isv.invalid-parameter:{field}",
+}
+OTHER_SUB_CODE = "isv.operation-refused"
 
 
 @dataclass(frozen=True)
@@ -48,146 +84,150 @@ class Call:
     def merchant_account_id(self) -> int | None:
         return self.merchant.account_id if self.merchant else None
 
-    def text(self, name: str) -> str | None:
-        value = self.args[name]
-        assert value is None or isinstance(value, str)
-        return value
-
-    def number(self, name: str) -> int | None:
-        value = self.args[name]
-        assert value is None or isinstance(value, int)
-        return value
-
-    def strings(self, name: str) -> tuple[str, ...]:
-        value = self.args[name]
-        assert value is None or isinstance(value, tuple)
-        return value or ()
-
-
-Handler = Callable[[Call], Mapping[str, Value]]
+    @property
+    def actor(self) -> Actor:
+        return Actor(ActorKind.PROVIDER, self.app.app_key)
 
 
 @dataclass(frozen=True)
-class Api:
+class Api(Generic[C]):
     name: str
-    session: SessionRule
+    summary: str
+    command: type[C]
     params: tuple[Param, ...]
-    handler: Handler
+    run: Callable[[Call, C], Mapping[str, Value]]
     returns: tuple[str, ...]  # top-level response fields, besides request_id
-    fields: Mapping[str, str] = field(default_factory=dict)  # domain field names → this method's parameters
+    permission: Permission
+    session: SessionRule = SessionRule.OPTIONAL
+    errors: tuple[Reason, ...] = ()  # the business refusals it can answer (15 + ``SUB_CODES``)
+
+    @property
+    def fields(self) -> Mapping[str, str]:
+        """Command field → the wire parameter feeding it, from the parameter declarations."""
+        return {p.field: p.name for p in self.params if p.field is not None}
 
     def wire_field(self, name: str | None) -> str:
         return "unknown" if name is None else self.fields.get(name, name)
 
+    def command_of(self, args: Mapping[str, ParamValue]) -> C:
+        """The command the parsed arguments stand for; absent parameters take the command's defaults."""
+        given = {p.field: p.value_of(args[p.name]) for p in self.params if p.field and args[p.name] is not None}
+        return self.command(**given)
 
-def _invoiceapply_get(call: Call) -> Mapping[str, Value]:
-    apply_id = call.text("apply_id") or ""
+    @property
+    def handler(self) -> Callable[[Call], Mapping[str, Value]]:
+        return lambda call: self.run(call, self.command_of(call.args))
+
+
+def _get(call: Call, command: GetApplication) -> Mapping[str, Value]:
     view = applications.get_for_provider(
-        call.rt, call.app.app_id, apply_id, merchant_account_id=call.merchant_account_id
+        call.rt, call.actor, call.app.app_id, command, merchant_account_id=call.merchant_account_id
     )
     return {"result": application_fields(view), "total_count": 1}
 
 
-def _invoiceapply_update(call: Call) -> Mapping[str, Value]:
-    status = STATUS_BY_CODE[call.number("status") or 0]
-    try:
-        info = ExInfo.parse(call.text("ex_info"))
-    except ValidationFailed as exc:
-        raise invalid_parameter("ex_info", exc.message) from None
+def _update(call: Call, command: UpdateApplicationStatus) -> Mapping[str, Value]:
     applications.update_status(
-        call.rt,
-        Actor(ActorKind.PROVIDER, call.app.app_key),
-        call.app.app_id,
-        call.text("apply_id") or "",
-        status,
-        info,
-        merchant_account_id=call.merchant_account_id,
+        call.rt, call.actor, command, app_id=call.app.app_id, merchant_account_id=call.merchant_account_id
     )
     return {"result": True, "total_count": 1}
 
 
-def _messages_consume(call: Call) -> Mapping[str, Value]:
-    messages = tmc.consume(
-        call.rt,
-        call.app.app_id,
-        group_name=call.text("group_name") or tmc.DEFAULT_GROUP,
-        quantity=call.number("quantity") or tmc.DEFAULT_QUANTITY,
-    )
+def _consume(call: Call, command: ConsumeMessages) -> Mapping[str, Value]:
+    messages = tmc.consume(call.rt, call.actor, call.app.app_id, command)
     # TOP leaves an empty list out rather than sending an empty layer.
     listed = ListOf.of_type(TMC_MESSAGE_TYPE, [message_fields(m) for m in messages]) if messages else None
     return {"messages": listed}
 
 
-def _messages_confirm(call: Call) -> Mapping[str, Value]:
-    group = call.text("group_name") or tmc.DEFAULT_GROUP
-    tmc.confirm(call.rt, call.app.app_id, _message_ids(call, "s_message_ids"), group_name=group)
-    tmc.release(call.rt, call.app.app_id, _message_ids(call, "f_message_ids"), group_name=group)
+def _confirm(call: Call, command: ConfirmMessages) -> Mapping[str, Value]:
+    tmc.confirm(call.rt, call.actor, call.app.app_id, command)  # settle and release: one transaction
     return {"is_success": True}
 
 
-def _message_ids(call: Call, name: str) -> list[int]:
-    ids = call.strings(name)
-    if any(not (i.isascii() and i.isdigit()) or len(i) > _MESSAGE_ID_DIGITS for i in ids):
-        raise invalid_parameter(name, "message ids are numbers")
-    return [int(i) for i in ids]
+def _ex_info(raw: Any) -> ExInfo:
+    try:
+        return ExInfo.parse(raw)
+    except ValidationFailed as exc:
+        raise ValueError(exc.message) from None
 
 
-_APPLY_ID = Param("apply_id", required=True, max_length=64)
-_GROUP = Param("group_name", max_length=64)
+_APPLY_ID = param("apply_id", GetApplication, "apply_id")
+_GROUP = param("group_name", ConsumeMessages, "group_name")
 
-APIS = (
+APIS: tuple[Api[Any], ...] = (
     Api(
         "alibaba.einvoice.invoiceapply.get",
-        SessionRule.OPTIONAL,
+        "One application routed to the app, as `UserInvoiceApplyDTO`.",
+        GetApplication,
         (_APPLY_ID,),
-        _invoiceapply_get,
+        _get,
         ("result", "total_count"),
+        Permission.ROUTED_APPLICATIONS,
+        errors=(Reason.NOT_FOUND,),
     ),
     Api(
         "alibaba.einvoice.invoiceapply.update",
-        SessionRule.OPTIONAL,
+        "Move an application through the status machine, with the details the new status needs.",
+        UpdateApplicationStatus,
         (
-            _APPLY_ID,  # documented as optional, but nothing can be updated without it
-            Param("status", Kind.NUMBER, required=True, choices=frozenset(STATUS_BY_CODE)),
-            Param("ex_info", max_length=4000),
+            param("apply_id", UpdateApplicationStatus, "apply_id"),  # documented optional; nothing moves without it
+            param(
+                "status",
+                UpdateApplicationStatus,
+                "status",
+                Kind.NUMBER,
+                choices=frozenset(STATUS_BY_CODE),
+                decode=STATUS_BY_CODE.__getitem__,
+                doc="The status to move to, as its TOP code (see the status machine).",
+            ),
+            param(
+                "ex_info",
+                UpdateApplicationStatus,
+                "details",
+                max_length=MAX_EX_INFO_LENGTH,
+                decode=_ex_info,
+                doc="A JSON object: `message`, `logistics_company`, `logistics_no`, `contact_name`, "
+                "`contact_phone`, `invoice_code`, `invoice_no` (strings or numbers; other keys are ignored).",
+            ),
         ),
-        _invoiceapply_update,
+        _update,
         ("result", "total_count"),
-        {"details": "ex_info"},
+        Permission.ROUTED_APPLICATIONS,
+        errors=(Reason.NOT_FOUND, Reason.ILLEGAL_TRANSITION, Reason.MISSING, Reason.INVALID),
     ),
     Api(
         "taobao.tmc.messages.consume",
-        SessionRule.OPTIONAL,
-        (_GROUP, Param("quantity", Kind.NUMBER, minimum=tmc.MIN_QUANTITY, maximum=tmc.MAX_QUANTITY)),
-        _messages_consume,
+        "Lease the oldest visible messages of the app's queue (at-least-once: unconfirmed ones come back).",
+        ConsumeMessages,
+        (_GROUP, param("quantity", ConsumeMessages, "quantity", Kind.NUMBER)),
+        _consume,
         ("messages",),
+        Permission.OWN_QUEUE,
     ),
     Api(
         "taobao.tmc.messages.confirm",
-        SessionRule.OPTIONAL,
+        "Settle processed messages and hand failed ones out again, in one transaction.",
+        ConfirmMessages,
         (
             _GROUP,
-            Param("s_message_ids", Kind.STRING_LIST, required=True, max_length=tmc.MAX_CONFIRM),
-            Param("f_message_ids", Kind.STRING_LIST, max_length=tmc.MAX_CONFIRM),  # deprecated: redeliver these
+            param("s_message_ids", ConfirmMessages, "message_ids", Kind.STRING_LIST, required=True, decode=message_ids),
+            param("f_message_ids", ConfirmMessages, "failed_ids", Kind.STRING_LIST, decode=message_ids),  # deprecated
         ),
-        _messages_confirm,
+        _confirm,
         ("is_success",),
-        {"message_ids": "s_message_ids"},
+        Permission.OWN_QUEUE,
+        errors=(Reason.INVALID,),
     ),
 )
-CATALOG: dict[str, Api] = {api.name: api for api in APIS}
+CATALOG: dict[str, Api[Any]] = {api.name: api for api in APIS}
 SESSION_RULES: dict[str, SessionRule] = {api.name: api.session for api in APIS}
+
+
+def sub_code(reason: Reason, wire_field: str) -> str:
+    return SUB_CODES.get(reason, OTHER_SUB_CODE).format(field=wire_field)
 
 
 def business_error_for(exc: DomainError, wire_field: Callable[[str | None], str]) -> TopError:
     """A refused business operation as TOP's 15 + ``isv.*``; the message becomes ``sub_msg``."""
-    reason = exc.reason
-    if reason is Reason.NOT_FOUND:
-        return business_error("isv.apply-not-exists", exc.message)
-    if reason is Reason.ILLEGAL_TRANSITION:
-        return business_error("isv.illegal-status-transition", exc.message)
-    if reason is Reason.MISSING:
-        return business_error(f"isv.missing-parameter:{wire_field(exc.field)}", exc.message)
-    if reason in (Reason.INVALID, Reason.CONFLICT, Reason.IDEMPOTENCY_MISMATCH):
-        return business_error(f"isv.invalid-parameter:{wire_field(exc.field)}", exc.message)
-    return business_error("isv.operation-refused", exc.message)
+    return business_error(sub_code(exc.reason, wire_field(exc.field)), exc.message)

@@ -8,13 +8,14 @@ Empty text is left out, as TOP leaves out fields it has no value for.
 
 from __future__ import annotations
 
-from fapiao.applications.service import ApplicationView, LineView
+from fapiao.applications.views import ApplicationView, LineView
 from fapiao.domain.applications import ApplicationStatus, ItemType
 from fapiao.domain.clock import to_china
 from fapiao.domain.money import fen_to_yuan_str
 from fapiao.domain.titles import InvoiceKind
 from fapiao.protocols.top.envelope import ListOf, Value
-from fapiao.tmc.service import Message
+from fapiao.tmc.commands import MAX_MESSAGE_ID
+from fapiao.tmc.views import Message
 
 STATUS_CODES: dict[ApplicationStatus, int] = {
     ApplicationStatus.PENDING: 1,
@@ -26,6 +27,31 @@ STATUS_CODES: dict[ApplicationStatus, int] = {
 STATUS_BY_CODE: dict[int, ApplicationStatus] = {code: status for status, code in STATUS_CODES.items()}
 INVOICE_TYPE_CODES: dict[InvoiceKind, int] = {InvoiceKind.PLAIN: 1, InvoiceKind.SPECIAL: 2}
 ITEM_TYPE_CODES: dict[ItemType, int] = {ItemType.TAX_CONTROL_UNIT: 1, ItemType.DAILY_BILL: 2}
+
+# The documented field order of each record, for the reference page (the builders below follow it).
+APPLY_FIELDS = (
+    "apply_id",
+    "invoice_amount",
+    "payee_register_no",
+    "company_name",
+    "bank",
+    "bank_account",
+    "status",
+    "receiver_address",
+    "receiver_name",
+    "receiver_phone",
+    "sender_name",
+    "sender_phone",
+    "sender_logistics_company",
+    "sender_logistics_no",
+    "invoice_item_list",
+    "invoice_type",
+    "invoice_payee_register_no",
+    "invoice_address",
+    "invoice_phone",
+)
+APPLY_ITEM_FIELDS = ("item_name", "item_type", "amount", "bill_date")
+MESSAGE_FIELDS = ("user_id", "user_nick", "content", "id", "pub_time", "pub_app_key", "topic")
 
 APPLY_ITEM_TYPE = "UserInvoiceItemDTO"  # the element type of ``invoice_item_list``
 TMC_MESSAGE_TYPE = "TmcMessage"  # the element type of ``messages``
@@ -80,3 +106,13 @@ def _line(line: LineView) -> dict[str, Value]:
 
 def _text(value: str) -> str | None:
     return value or None
+
+
+def message_ids(wire: tuple[str, ...]) -> tuple[int, ...]:
+    """``s_message_ids`` / ``f_message_ids`` items as TMC ids: decimal int64 numbers, else ``ValueError``."""
+    if any(not (i.isascii() and i.isdigit()) for i in wire):
+        raise ValueError("message ids are numbers")
+    ids = tuple(int(i) for i in wire)
+    if any(not 0 < i <= MAX_MESSAGE_ID for i in ids):
+        raise ValueError(f"message ids are between 1 and {MAX_MESSAGE_ID}")
+    return ids

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from fapiao.domain.applications import ApplicationStatus, ItemType
+from fapiao.applications.commands import UpdateApplicationStatus
+from fapiao.domain.applications import ApplicationStatus, ExInfo, ItemType
 from fapiao.domain.errors import IllegalTransition, MissingValue, NotFound
 from fapiao.domain.titles import InvoiceKind
+from fapiao.protocols.top import reference
 from fapiao.protocols.top.catalog import CATALOG, SESSION_RULES, business_error_for
 from fapiao.protocols.top.checks import SessionRule
 from fapiao.protocols.top.errors import TopError
 from fapiao.protocols.top.mapping import INVOICE_TYPE_CODES, ITEM_TYPE_CODES, STATUS_BY_CODE, STATUS_CODES
 from fapiao.protocols.top.params import parse_params
+from fapiao.tmc.commands import MAX_MESSAGE_ID, ConfirmMessages, ConsumeMessages
+from fapiao.usecases.spec import fields_of
+
+ROOT = Path(__file__).resolve().parents[4]
 
 UPDATE = CATALOG["alibaba.einvoice.invoiceapply.update"].params
 CONFIRM = CATALOG["taobao.tmc.messages.confirm"].params
@@ -71,3 +79,51 @@ def test_sessions_are_optional_everywhere_and_business_errors_are_isv() -> None:
         "isv.missing-parameter:ex_info",
         "reason needed",
     )
+
+
+def test_arguments_become_the_command_with_its_defaults() -> None:
+    update = CATALOG["alibaba.einvoice.invoiceapply.update"]
+    args = parse_params(update.params, {"apply_id": "A1", "status": "3", "ex_info": '{"message": "不符", "x": 1}'})
+    assert update.command_of(args) == UpdateApplicationStatus("A1", ApplicationStatus.REJECTED, ExInfo(message="不符"))
+    assert update.command_of(parse_params(update.params, {"apply_id": "A1", "status": "0"})).details == ExInfo()
+    with pytest.raises(TopError) as not_an_object:
+        update.command_of(parse_params(update.params, {"apply_id": "A1", "status": "2", "ex_info": "[1]"}))
+    assert (not_an_object.value.code, not_an_object.value.msg) == (41, "Invalid arguments:ex_info")
+    consume = CATALOG["taobao.tmc.messages.consume"]
+    assert consume.command_of(parse_params(consume.params, {})) == ConsumeMessages()
+    confirm = CATALOG["taobao.tmc.messages.confirm"]
+    args = parse_params(CONFIRM, {"s_message_ids": "1,2", "f_message_ids": "3", "group_name": "g"})
+    assert confirm.command_of(args) == ConfirmMessages((1, 2), (3,), "g")
+
+
+def test_message_ids_beyond_int64_are_invalid_arguments() -> None:
+    confirm = CATALOG["taobao.tmc.messages.confirm"]
+    largest = parse_params(CONFIRM, {"s_message_ids": str(MAX_MESSAGE_ID)})
+    assert confirm.command_of(largest).message_ids == (MAX_MESSAGE_ID,)
+    for name in ("s_message_ids", "f_message_ids"):
+        for bad in (str(MAX_MESSAGE_ID + 1), "9" * 19, "9" * 5000, "-1", "0", "1e3"):
+            args = parse_params(CONFIRM, {"s_message_ids": "1", name: bad})
+            with pytest.raises(TopError) as caught:
+                confirm.command_of(args)
+            assert (caught.value.code, caught.value.msg) == (41, f"Invalid arguments:{name}")
+
+
+def test_limits_and_wire_names_come_from_the_command_declarations() -> None:
+    for api in CATALOG.values():
+        fields = fields_of(api.command)
+        for param in api.params:
+            assert param.field is not None and param.field in fields, (api.name, param.name)
+            if fields[param.field].max_length is not None:
+                assert param.max_length == fields[param.field].max_length
+        assert dict(api.fields) == {p.field: p.name for p in api.params}
+        assert api.permission and api.session
+    confirm = CATALOG["taobao.tmc.messages.confirm"]
+    assert (confirm.wire_field("message_ids"), confirm.wire_field("failed_ids")) == ("s_message_ids", "f_message_ids")
+    assert CATALOG["alibaba.einvoice.invoiceapply.update"].wire_field("details") == "ex_info"
+    assert CATALOG["taobao.tmc.messages.consume"].params[1].maximum == 200
+
+
+def test_the_reference_page_is_current() -> None:
+    committed = (ROOT / reference.DOCS_PATH).read_text(encoding="utf-8")
+    assert committed == reference.render(), "run `fapiao docs top` and commit docs/top-api.md"
+    assert "GMT+8" in committed and "| 2 invoicing | 0 completed | electronic |" in committed
