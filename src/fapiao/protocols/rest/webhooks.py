@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -24,6 +24,8 @@ from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import MAX_PAGE_SIZE, PageRequest
 from fapiao.usecases.serialize import to_jsonable
 from fapiao.webhooks import service as webhooks
+from fapiao.webhooks.commands import CreateEndpoint, RotateSecret, UpdateEndpoint
+from fapiao.webhooks.views import NewSecret
 
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409)}
 router = APIRouter(prefix="/api/v1", responses=_ERRORS, tags=["webhooks"])
@@ -116,7 +118,9 @@ async def create_endpoint(
         request,
         rt,
         actor,
-        lambda: webhooks.create_endpoint(rt, actor, body.url, user_id=user_id, event_types=body.event_types),
+        lambda: webhooks.create_endpoint(
+            rt, actor, CreateEndpoint(body.url, event_types=tuple(body.event_types), user_id=user_id)
+        ),
         201,
     )
 
@@ -142,7 +146,14 @@ async def update_endpoint(
         rt,
         actor,
         lambda: webhooks.update_endpoint(
-            rt, actor, endpoint_id, url=body.url, event_types=body.event_types, enabled=body.enabled
+            rt,
+            actor,
+            UpdateEndpoint(
+                endpoint_id,
+                url=body.url,
+                event_types=None if body.event_types is None else tuple(body.event_types),
+                enabled=body.enabled,
+            ),
         ),
     )
 
@@ -164,8 +175,8 @@ async def rotate_secret(
     body: Rotation | None = None,
 ) -> Response:
     """A new signing secret, shown once; the current ones keep signing for ``overlap_seconds``."""
-    overlap = timedelta(seconds=(body or Rotation()).overlap_seconds)
-    return await _with_secret(request, rt, actor, lambda: webhooks.rotate_secret(rt, actor, endpoint_id, overlap))
+    rotation = RotateSecret(endpoint_id, overlap_seconds=(body or Rotation()).overlap_seconds)
+    return await _with_secret(request, rt, actor, lambda: webhooks.rotate_secret(rt, actor, rotation))
 
 
 @router.get("/webhook-endpoints/{endpoint_id}/deliveries", response_model=PageOut[DeliveryOut])
@@ -190,7 +201,7 @@ def redeliver(
 
 
 async def _with_secret(
-    request: Request, rt: Runtime, actor: Actor, action: Callable[[], webhooks.NewSecret], status: int = 200
+    request: Request, rt: Runtime, actor: Actor, action: Callable[[], NewSecret], status: int = 200
 ) -> Response:
     """``write`` for answers carrying a secret: the idempotency record keeps it sealed."""
     from starlette.concurrency import run_in_threadpool
