@@ -30,9 +30,6 @@ from fapiao.webhooks.commands import CreateEndpoint, RotateSecret, UpdateEndpoin
 from fapiao.webhooks.targets import check_url
 from fapiao.webhooks.views import AttemptView, DeliveryView, EndpointView, NewSecret, SecretInfo
 
-ALL_EVENTS = rules.ALL_EVENTS
-MAX_ENDPOINTS = rules.MAX_ENDPOINTS
-
 
 def create_endpoint(rt: Runtime, actor: Actor, command: CreateEndpoint) -> NewSecret:
     """Register an endpoint for an account (``user_id``) or a provider app (``app_key``)."""
@@ -56,8 +53,8 @@ def create_endpoint(rt: Runtime, actor: Actor, command: CreateEndpoint) -> NewSe
             owner["provider_app_id"] = _app_id(session, command.app_key or "")
             counted = q.COUNT_OF_APP
         owner_id = owner["account_id"] or owner["provider_app_id"]
-        if (session.scalar(counted, {"owner_id": owner_id}) or 0) >= MAX_ENDPOINTS:
-            raise Conflict(f"an owner has at most {MAX_ENDPOINTS} webhook endpoints", reason=Reason.LIMIT_REACHED)
+        if (session.scalar(counted, {"owner_id": owner_id}) or 0) >= rules.MAX_ENDPOINTS:
+            raise Conflict(f"an owner has at most {rules.MAX_ENDPOINTS} webhook endpoints", reason=Reason.LIMIT_REACHED)
         values = {"url": url, "event_types": types, "enabled": True, **owner}
         endpoint_id = session.execute(q.INSERT_ENDPOINT, values).scalar_one()
         session.execute(q.INSERT_SECRET, {"endpoint_id": endpoint_id, "secret_sealed": rt.box.seal(secret)})

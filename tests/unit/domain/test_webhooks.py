@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -255,3 +256,9 @@ def test_the_documented_receiver_verifies_our_signatures() -> None:
     assert not verify(signature_header(["whsec_a"], now, body), body + b" ", "whsec_a")
     assert not verify(signature_header(["whsec_a"], now - 301, body), body, "whsec_a")  # too old
     assert not verify("v1=abc", body, "whsec_a")
+
+
+def test_the_documented_event_types_are_the_ones_published() -> None:
+    text = (REPOSITORY / "docs" / "webhooks.md").read_text()
+    events = text.split("\n## Events", 1)[1].split("\n## Delivery", 1)[0]
+    assert tuple(re.findall(r"^\| `([a-z_.]+)` \|", events, re.MULTILINE)) == rules.EVENT_TYPES

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from fapiao.accounts import service as accounts
 from fapiao.domain.errors import Conflict, DomainError, NotFound, Reason, ValidationFailed
+from fapiao.domain.webhooks import MAX_ENDPOINTS
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Profile, Settings
 from fapiao.store.tables import AuditEvent, WebhookEndpoint, WebhookSecret
@@ -150,7 +151,7 @@ def test_owner_and_event_type_rules(runtime: Runtime) -> None:
 
 def test_an_owner_has_a_bounded_number_of_endpoints(runtime: Runtime) -> None:
     who = factories.customer(runtime)
-    for _ in range(webhooks.MAX_ENDPOINTS):
+    for _ in range(MAX_ENDPOINTS):
         webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, user_id=who.user_id))
     with pytest.raises(Conflict) as refused:
         webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, user_id=who.user_id))
