@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -21,6 +22,8 @@ class Cli:
             "FAPIAO_DATABASE_URL": self.settings.resolved_database_url,
             "FAPIAO_DATA_DIR": str(self.settings.data_dir),
         }
+        if "PYTHONPATH" in os.environ:  # a checkout run without installing it (a git worktree) tests its own code
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         return subprocess.run(
             [sys.executable, "-m", "fapiao", *args], capture_output=True, text=True, env=env, timeout=60, check=False
         )
