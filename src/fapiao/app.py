@@ -18,12 +18,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fapiao.logging import configure_logging
-from fapiao.notify.embedded import embedded_worker
 from fapiao.protocols.aliyun import routes as aliyun_routes
 from fapiao.protocols.top import routes as top_routes
 from fapiao.protocols.wire import INLINE, Execution, WireAnswer, WireApp, WireRequest, threaded
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
+from fapiao.worker.embedded import embedded_worker
 
 
 def create_app(runtime: Runtime | None = None) -> ASGIApp:

@@ -12,13 +12,15 @@ from fapiao.usecases.actor import OPERATOR
 from fapiao.usecases.pagination import PageRequest
 from fapiao.usecases.serialize import to_jsonable
 from fapiao.webhooks import service as webhooks
+from fapiao.webhooks.commands import CreateEndpoint, RotateSecret, UpdateEndpoint
+from fapiao.webhooks.views import NewSecret
 
 
-def _types(value: str | None) -> list[str] | None:
-    return None if value is None else [part.strip() for part in value.split(",") if part.strip()]
+def _types(value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def _shown_once(created: webhooks.NewSecret) -> dict[str, Any]:
+def _shown_once(created: NewSecret) -> dict[str, Any]:
     return {**to_jsonable(created.endpoint), "secret": created.secret}
 
 
@@ -35,9 +37,8 @@ def webhooks_group() -> None:
 @output()
 def create(user_id: int | None, app_key: str | None, url: str, events: str | None) -> Any:
     """Register an endpoint and print its signing secret (the only time it is shown)."""
-    created = webhooks.create_endpoint(
-        runtime(), OPERATOR, url, user_id=user_id, app_key=app_key, event_types=_types(events) or ()
-    )
+    command = CreateEndpoint(url, event_types=_types(events) or (), user_id=user_id, app_key=app_key)
+    created = webhooks.create_endpoint(runtime(), OPERATOR, command)
     return _shown_once(created)
 
 
@@ -66,9 +67,8 @@ def show(endpoint_id: int) -> Any:
 @output()
 def update(endpoint_id: int, url: str | None, events: str | None, enabled: bool | None) -> Any:
     """Change an endpoint's URL, event filter or state."""
-    return webhooks.update_endpoint(
-        runtime(), OPERATOR, endpoint_id, url=url, event_types=_types(events), enabled=enabled
-    )
+    command = UpdateEndpoint(endpoint_id, url=url, event_types=_types(events), enabled=enabled)
+    return webhooks.update_endpoint(runtime(), OPERATOR, command)
 
 
 @webhooks_group.command("rotate-secret")
@@ -83,7 +83,8 @@ def update(endpoint_id: int, url: str | None, events: str | None, enabled: bool 
 @output()
 def rotate_secret(endpoint_id: int, overlap_hours: float) -> Any:
     """Create a new signing secret and print it (the only time it is shown)."""
-    rotated = webhooks.rotate_secret(runtime(), OPERATOR, endpoint_id, timedelta(hours=overlap_hours))
+    overlap = round(timedelta(hours=overlap_hours).total_seconds())
+    rotated = webhooks.rotate_secret(runtime(), OPERATOR, RotateSecret(endpoint_id, overlap_seconds=overlap))
     return _shown_once(rotated)
 
 

@@ -21,7 +21,7 @@ from fapiao.cli.base import cli, output, runtime
 def worker(once: bool, concurrency: int, interval: float | None, metrics_port: int | None, metrics_host: str) -> Any:
     """Deliver webhooks. Run several on PostgreSQL; on SQLite one is enough (`fapiao serve` runs one
     in-process). Stops after its attempts in flight on SIGTERM or Ctrl-C."""
-    from fapiao.notify.worker import Worker
+    from fapiao.worker.worker import Worker
 
     rt = runtime()
     if metrics_port is not None:

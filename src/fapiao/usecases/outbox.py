@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
+from fapiao.domain.webhooks import EVENT_TYPES
 from fapiao.store.tables import OutboxEvent, TmcMessage, table_of, utcnow
 
-EVENT_TYPES = ("title.submitted", "title.reviewed", "application.filed", "application.status_changed")
+__all__ = ["EVENT_TYPES", "publish"]
 TMC_TOPIC_INVOICE_APPLY = "alibaba_invoice_InvoiceApply"
 TMC_RETENTION = timedelta(hours=24)
 

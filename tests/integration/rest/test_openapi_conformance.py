@@ -33,6 +33,7 @@ from fapiao.runtime import Runtime
 from fapiao.settings import Settings
 from fapiao.usecases.actor import OPERATOR
 from fapiao.webhooks import service as webhooks
+from fapiao.webhooks.commands import CreateEndpoint
 from tests import factories
 
 TOKEN = "conformance-operator-token"
@@ -57,7 +58,7 @@ def customer(runtime: Runtime) -> factories.Customer:
     factories.provider_app(runtime)
     factories.address(runtime, who)
     factories.filed_application(runtime, who)
-    webhooks.create_endpoint(runtime, OPERATOR, "https://93.184.215.14/hook", user_id=who.user_id, event_types=())
+    webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint("https://93.184.215.14/hook", user_id=who.user_id))
     return who
 
 

@@ -17,6 +17,7 @@ from fapiao.settings import Settings
 from fapiao.usecases.actor import OPERATOR
 from fapiao.usecases.pagination import PageRequest
 from fapiao.webhooks import service as webhooks
+from fapiao.webhooks.views import DeliveryView
 from tests import factories
 from tests.conftest import POSTGRES_URL
 from tests.integration.worker.processes import FastServer, WorkerProcess
@@ -28,7 +29,7 @@ from tests.unit.worker.receiver import Answer, Received, Receiver
 pytestmark = pytest.mark.slow
 
 
-def _all_delivered(rt: Runtime, endpoint_id: int) -> list[webhooks.DeliveryView]:
+def _all_delivered(rt: Runtime, endpoint_id: int) -> list[DeliveryView]:
     found = webhooks.list_deliveries(rt, OPERATOR, endpoint_id, PageRequest(1, 300)).items
     assert found and {d.status for d in found} == {"succeeded"}, [(d.id, d.status) for d in found]
     return found

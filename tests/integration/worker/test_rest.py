@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from fapiao.notify.worker import Worker
 from fapiao.runtime import Runtime
 from fapiao.store.tables import IdempotencyRecord
+from fapiao.worker.worker import Worker
 from tests import factories
 from tests.support.server import ServerProcess
 from tests.unit.worker import factories as notify

@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 
 from fapiao.auth import credentials
 from fapiao.domain.errors import Conflict, DomainError, NotFound, Reason, ValidationFailed
+from fapiao.domain.webhooks import MAX_ENDPOINTS
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Profile, Settings
 from fapiao.store.tables import AuditEvent, WebhookEndpoint, WebhookSecret
 from fapiao.usecases.actor import OPERATOR
 from fapiao.webhooks import service as webhooks
+from fapiao.webhooks.commands import CreateEndpoint, RotateSecret, UpdateEndpoint
 from tests import factories
 
 URL = "https://93.184.215.14/hooks"  # a public address: accepted everywhere, without DNS
@@ -29,7 +31,9 @@ def _rows(rt: Runtime) -> tuple[int, int]:
 
 def test_create_shows_the_secret_once_and_keeps_it_sealed(runtime: Runtime) -> None:
     who = factories.customer(runtime)
-    created = webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=who.user_id, event_types=["title.reviewed"])
+    created = webhooks.create_endpoint(
+        runtime, OPERATOR, CreateEndpoint(URL, user_id=who.user_id, event_types=("title.reviewed",))
+    )
     view = created.endpoint
     assert (view.url, view.event_types, view.enabled, view.user_id, view.app_key) == (
         URL,
@@ -66,7 +70,7 @@ def test_create_shows_the_secret_once_and_keeps_it_sealed(runtime: Runtime) -> N
 def test_bad_urls_are_refused_and_change_nothing(runtime: Runtime, url: str, message: str) -> None:
     who = factories.customer(runtime)
     with pytest.raises(ValidationFailed) as refused:
-        webhooks.create_endpoint(runtime, OPERATOR, url, user_id=who.user_id)
+        webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(url, user_id=who.user_id))
     assert refused.value.field == "url" and message in refused.value.message
     assert _rows(runtime) == (0, 0)
 
@@ -92,17 +96,17 @@ def test_production_refuses_private_targets_and_the_sandbox_allows_them(
     production = build_runtime(Settings(**{**settings.model_dump(), "profile": Profile.PRODUCTION}))
     try:
         with pytest.raises(ValidationFailed) as refused:
-            webhooks.create_endpoint(production, OPERATOR, url, user_id=who.user_id)
+            webhooks.create_endpoint(production, OPERATOR, CreateEndpoint(url, user_id=who.user_id))
         assert "private, loopback or reserved" in refused.value.message
         assert _rows(runtime) == (0, 0)
     finally:
         production.close()
-    assert webhooks.create_endpoint(runtime, OPERATOR, url, user_id=who.user_id).endpoint.url == url
+    assert webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(url, user_id=who.user_id)).endpoint.url == url
     allowed = build_runtime(
         Settings(**{**settings.model_dump(), "profile": Profile.PRODUCTION, "webhook_allow_private": True})
     )
     try:
-        assert webhooks.create_endpoint(allowed, OPERATOR, url, user_id=who.user_id).endpoint.url == url
+        assert webhooks.create_endpoint(allowed, OPERATOR, CreateEndpoint(url, user_id=who.user_id)).endpoint.url == url
     finally:
         allowed.close()
 
@@ -112,7 +116,9 @@ def test_unresolvable_hosts_are_refused_in_production(settings: Settings, runtim
     production = build_runtime(Settings(**{**settings.model_dump(), "profile": Profile.PRODUCTION}))
     try:
         with pytest.raises(ValidationFailed, match="cannot be resolved"):
-            webhooks.create_endpoint(production, OPERATOR, "https://no-such-host.invalid/x", user_id=who.user_id)
+            webhooks.create_endpoint(
+                production, OPERATOR, CreateEndpoint("https://no-such-host.invalid/x", user_id=who.user_id)
+            )
     finally:
         production.close()
 
@@ -121,51 +127,54 @@ def test_owner_and_event_type_rules(runtime: Runtime) -> None:
     who = factories.customer(runtime)
     app = factories.provider_app(runtime)
     with pytest.raises(ValidationFailed, match="exactly one owner"):
-        webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=who.user_id, app_key=app.app.app_key)
+        webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, user_id=who.user_id, app_key=app.app.app_key))
     with pytest.raises(ValidationFailed, match="exactly one owner"):
-        webhooks.create_endpoint(runtime, OPERATOR, URL)
+        webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL))
     with pytest.raises(ValidationFailed) as unknown:
-        webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=who.user_id, event_types=["title.eaten"])
+        webhooks.create_endpoint(
+            runtime, OPERATOR, CreateEndpoint(URL, user_id=who.user_id, event_types=("title.eaten",))
+        )
     assert unknown.value.field == "event_types" and "title.eaten" in unknown.value.message
     with pytest.raises(NotFound):
-        webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=404)
+        webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, user_id=404))
     with pytest.raises(NotFound):
-        webhooks.create_endpoint(runtime, OPERATOR, URL, app_key="nope")
+        webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, app_key="nope"))
     assert _rows(runtime) == (0, 0)
-    everything = webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=who.user_id, event_types=["*", "x"])
+    everything = webhooks.create_endpoint(
+        runtime, OPERATOR, CreateEndpoint(URL, user_id=who.user_id, event_types=("*", "x"))
+    )
     assert everything.endpoint.event_types == ["*"]
-    provider = webhooks.create_endpoint(runtime, OPERATOR, URL, app_key=app.app.app_key)
+    provider = webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, app_key=app.app.app_key))
     assert (provider.endpoint.app_key, provider.endpoint.user_id) == (app.app.app_key, None)
     assert webhooks.list_endpoints(runtime, OPERATOR, app_key=app.app.app_key) == [provider.endpoint]
 
 
 def test_an_owner_has_a_bounded_number_of_endpoints(runtime: Runtime) -> None:
     who = factories.customer(runtime)
-    for _ in range(webhooks.MAX_ENDPOINTS):
-        webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=who.user_id)
+    for _ in range(MAX_ENDPOINTS):
+        webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, user_id=who.user_id))
     with pytest.raises(Conflict) as refused:
-        webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=who.user_id)
+        webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, user_id=who.user_id))
     assert refused.value.reason is Reason.LIMIT_REACHED
 
 
 def test_update_rotate_and_delete(runtime: Runtime) -> None:
     who = factories.customer(runtime)
-    created = webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=who.user_id)
+    created = webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, user_id=who.user_id))
     endpoint_id = created.endpoint.id
-    updated = webhooks.update_endpoint(
-        runtime, OPERATOR, endpoint_id, url=URL + "/v2", event_types=["application.filed"], enabled=False
-    )
+    changes = UpdateEndpoint(endpoint_id, url=URL + "/v2", event_types=("application.filed",), enabled=False)
+    updated = webhooks.update_endpoint(runtime, OPERATOR, changes)
     assert (updated.url, updated.event_types, updated.enabled) == (URL + "/v2", ["application.filed"], False)
     with pytest.raises(ValidationFailed):
-        webhooks.update_endpoint(runtime, OPERATOR, endpoint_id, url="gopher://x", enabled=True)
+        webhooks.update_endpoint(runtime, OPERATOR, UpdateEndpoint(endpoint_id, url="gopher://x", enabled=True))
     assert webhooks.get_endpoint(runtime, OPERATOR, endpoint_id) == updated  # a refused change changes nothing
-    rotated = webhooks.rotate_secret(runtime, OPERATOR, endpoint_id, timedelta(hours=2))
+    rotated = webhooks.rotate_secret(runtime, OPERATOR, RotateSecret(endpoint_id, overlap_seconds=2 * 3600))
     old, new = rotated.endpoint.secrets[1], rotated.endpoint.secrets[0]
     assert new.expires_at is None and old.expires_at is not None
     assert timedelta(hours=1, minutes=59) < old.expires_at - new.created_at <= timedelta(hours=2)
     with pytest.raises(ValidationFailed):
-        webhooks.rotate_secret(runtime, OPERATOR, endpoint_id, timedelta(days=8))
-    again = webhooks.rotate_secret(runtime, OPERATOR, endpoint_id, timedelta(0))
+        webhooks.rotate_secret(runtime, OPERATOR, RotateSecret(endpoint_id, overlap_seconds=8 * 86400))
+    again = webhooks.rotate_secret(runtime, OPERATOR, RotateSecret(endpoint_id, overlap_seconds=0))
     assert len(again.endpoint.secrets) == 1 and len({created.secret, rotated.secret, again.secret}) == 3
     webhooks.delete_endpoint(runtime, OPERATOR, endpoint_id)
     assert _rows(runtime) == (0, 0)
@@ -186,18 +195,18 @@ def test_customers_see_only_their_own_endpoints(runtime: Runtime) -> None:
     alice, bob = factories.customer(runtime), factories.customer(runtime)
     app = factories.provider_app(runtime)
     alice_actor = credentials.resolve_access_key(runtime, alice.key_id).actor
-    mine = webhooks.create_endpoint(runtime, alice_actor, URL, user_id=alice.user_id)
-    bobs = webhooks.create_endpoint(runtime, OPERATOR, URL, user_id=bob.user_id)
-    webhooks.create_endpoint(runtime, OPERATOR, URL, app_key=app.app.app_key)
+    mine = webhooks.create_endpoint(runtime, alice_actor, CreateEndpoint(URL, user_id=alice.user_id))
+    bobs = webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, user_id=bob.user_id))
+    webhooks.create_endpoint(runtime, OPERATOR, CreateEndpoint(URL, app_key=app.app.app_key))
     assert [e.id for e in webhooks.list_endpoints(runtime, alice_actor)] == [mine.endpoint.id]
     attempts: list[DomainError] = []
     for call in (
         lambda: webhooks.get_endpoint(runtime, alice_actor, bobs.endpoint.id),
-        lambda: webhooks.update_endpoint(runtime, alice_actor, bobs.endpoint.id, enabled=False),
-        lambda: webhooks.rotate_secret(runtime, alice_actor, bobs.endpoint.id),
+        lambda: webhooks.update_endpoint(runtime, alice_actor, UpdateEndpoint(bobs.endpoint.id, enabled=False)),
+        lambda: webhooks.rotate_secret(runtime, alice_actor, RotateSecret(bobs.endpoint.id)),
         lambda: webhooks.delete_endpoint(runtime, alice_actor, bobs.endpoint.id),
-        lambda: webhooks.create_endpoint(runtime, alice_actor, URL, user_id=bob.user_id),
-        lambda: webhooks.create_endpoint(runtime, alice_actor, URL, app_key=app.app.app_key),
+        lambda: webhooks.create_endpoint(runtime, alice_actor, CreateEndpoint(URL, user_id=bob.user_id)),
+        lambda: webhooks.create_endpoint(runtime, alice_actor, CreateEndpoint(URL, app_key=app.app.app_key)),
     ):
         with pytest.raises(NotFound) as hidden:
             call()

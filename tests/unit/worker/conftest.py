@@ -1,35 +1,18 @@
+"""The webhooks suite's fixtures (fast retry settings, a customer) and a real receiver on loopback."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
 
-from fapiao.runtime import Runtime, build_runtime
-from fapiao.settings import Settings
-from tests import factories
-from tests.unit.worker import factories as notify
+from tests.unit.webhooks.conftest import alice, fast_settings, rt
 from tests.unit.worker.receiver import Receiver
 
-
-@pytest.fixture
-def fast_settings(settings: Settings) -> Settings:
-    return notify.fast(settings)
-
-
-@pytest.fixture
-def rt(fast_settings: Settings, runtime: Runtime) -> Iterator[Runtime]:
-    """A runtime over the test's store with a short retry schedule (``runtime`` keeps the store alive)."""
-    built = build_runtime(fast_settings)
-    yield built
-    built.close()
+__all__ = ["alice", "fast_settings", "receiver", "rt"]
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     with Receiver().running() as running:
         yield running
-
-
-@pytest.fixture
-def alice(rt: Runtime) -> factories.Customer:
-    return factories.customer(rt, nick="alice")

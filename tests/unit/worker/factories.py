@@ -11,7 +11,10 @@ from fapiao.runtime import Runtime
 from fapiao.settings import Settings
 from fapiao.titles import service as titles
 from fapiao.usecases.actor import OPERATOR
+from fapiao.usecases.pagination import PageRequest
 from fapiao.webhooks import service as webhooks
+from fapiao.webhooks.commands import CreateEndpoint
+from fapiao.webhooks.views import DeliveryView, NewSecret
 from tests import factories
 
 FAST = {
@@ -42,8 +45,13 @@ def environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def endpoint(rt: Runtime, who: factories.Customer, url: str, *events: str) -> webhooks.NewSecret:
-    return webhooks.create_endpoint(rt, OPERATOR, url, user_id=who.user_id, event_types=events)
+def delivery_log(rt: Runtime, endpoint_id: int) -> list[DeliveryView]:
+    """An endpoint's deliveries as its owner sees them, newest first."""
+    return webhooks.list_deliveries(rt, OPERATOR, endpoint_id, PageRequest(1, 300)).items
+
+
+def endpoint(rt: Runtime, who: factories.Customer, url: str, *events: str) -> NewSecret:
+    return webhooks.create_endpoint(rt, OPERATOR, CreateEndpoint(url, user_id=who.user_id, event_types=events))
 
 
 def title_events(rt: Runtime, who: factories.Customer, count: int) -> list[int]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -24,7 +23,8 @@ from fapiao.runtime import Runtime
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import MAX_PAGE_SIZE, Page, PageRequest
 from fapiao.webhooks import service as webhooks
-from fapiao.webhooks.service import DeliveryView, EndpointView
+from fapiao.webhooks.commands import CreateEndpoint, RotateSecret, UpdateEndpoint
+from fapiao.webhooks.views import DeliveryView, EndpointView, NewSecret
 
 router = APIRouter(prefix="/api/v1", responses=errors(401, 403), tags=["webhooks"])
 READ_ONE = errors(400, 404)
@@ -125,7 +125,9 @@ async def create_endpoint(
         rt,
         actor,
         idempotency_key,
-        lambda: webhooks.create_endpoint(rt, actor, body.url, user_id=user_id, event_types=body.event_types),
+        lambda: webhooks.create_endpoint(
+            rt, actor, CreateEndpoint(body.url, event_types=tuple(body.event_types), user_id=user_id)
+        ),
         201,
     )
 
@@ -153,7 +155,14 @@ async def update_endpoint(
         actor,
         idempotency_key,
         lambda: webhooks.update_endpoint(
-            rt, actor, endpoint_id, url=body.url, event_types=body.event_types, enabled=body.enabled
+            rt,
+            actor,
+            UpdateEndpoint(
+                endpoint_id,
+                url=body.url,
+                event_types=None if body.event_types is None else tuple(body.event_types),
+                enabled=body.enabled,
+            ),
         ),
     )
 
@@ -176,10 +185,8 @@ async def rotate_secret(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """A new signing secret, shown once; the current ones keep signing for ``overlap_seconds``."""
-    overlap = timedelta(seconds=(body or Rotation()).overlap_seconds)
-    return await _with_secret(
-        request, rt, actor, idempotency_key, lambda: webhooks.rotate_secret(rt, actor, endpoint_id, overlap)
-    )
+    rotation = RotateSecret(endpoint_id, overlap_seconds=(body or Rotation()).overlap_seconds)
+    return await _with_secret(request, rt, actor, idempotency_key, lambda: webhooks.rotate_secret(rt, actor, rotation))
 
 
 @router.get("/webhook-endpoints/{endpoint_id}/deliveries", response_model=PageOut[DeliveryOut], responses=READ_ONE)
@@ -205,7 +212,7 @@ def redeliver(
     return webhooks.redeliver(rt, actor, delivery_id)
 
 
-def _flat(created: webhooks.NewSecret, secret: str) -> dict[str, Any]:
+def _flat(created: NewSecret, secret: str) -> dict[str, Any]:
     """The endpoint's fields and ``secret`` side by side, as ``EndpointWithSecretOut`` has them."""
     endpoint = created.endpoint
     return {**{f.name: getattr(endpoint, f.name) for f in dataclasses.fields(endpoint)}, "secret": secret}
@@ -216,7 +223,7 @@ async def _with_secret(
     rt: Runtime,
     actor: Actor,
     key: str | None,
-    action: Callable[[], webhooks.NewSecret],
+    action: Callable[[], NewSecret],
     status: int = 200,
 ) -> Response:
     """``write`` for answers carrying a secret: the idempotency record keeps it sealed, never in clear."""
@@ -233,5 +240,5 @@ async def _with_secret(
     return answer(encode(request, opened), stored.status_code, replayed=stored.replayed)
 
 
-def _encode_created(request: Request, created: webhooks.NewSecret) -> bytes:
+def _encode_created(request: Request, created: NewSecret) -> bytes:
     return encode(request, _flat(created, created.secret))

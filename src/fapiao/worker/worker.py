@@ -1,4 +1,4 @@
-"""The delivery worker: fan out new outbox events, then claim, send and settle due deliveries.
+"""The delivery loop: fan out new outbox events, then claim, send and settle due deliveries.
 
 Run it as ``fapiao worker`` (any number of them on PostgreSQL) or inside ``fapiao serve`` (the embedded
 SQLite mode; one worker is enough there, and SQLite serialises writers anyway). ``concurrency`` sender
@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fapiao.notify import deliveries, metrics
-from fapiao.notify.dispatch import dispatch
-from fapiao.notify.sender import Sender
-from fapiao.notify.signing import signature_header
+from fapiao.domain.webhooks import Settled, signature_header
 from fapiao.runtime import Runtime
+from fapiao.webhooks import deliveries
+from fapiao.worker import metrics
+from fapiao.worker.sender import Sender
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +50,21 @@ class Worker:
     def run_once(self) -> Pass:
         """Dispatch every pending event and attempt every delivery due now, once; for tests and cron."""
         dispatched = 0
-        while count := dispatch(self.rt):
+        while count := self.dispatch():
             dispatched += count
         attempted = succeeded = 0
         while (outcome := self.deliver_one(f"{self.name}/once")) is not None:
             attempted += 1
-            succeeded += outcome == deliveries.SUCCEEDED
+            succeeded += outcome is Settled.SUCCEEDED
         return Pass(dispatched, attempted, succeeded)
 
-    def deliver_one(self, worker: str) -> str | None:
+    def dispatch(self) -> int:
+        """Fan out one batch of new events; how many."""
+        count = deliveries.dispatch(self.rt)
+        metrics.DISPATCHED.inc(count)
+        return count
+
+    def deliver_one(self, worker: str) -> Settled | None:
         """Claim, POST and settle one due delivery; its outcome, or ``None`` when nothing was due."""
         claim = deliveries.claim_next(self.rt, worker)
         if claim is None:
@@ -74,7 +80,7 @@ class Worker:
         }
         outcome = self.sender.post(claim.url, claim.body, headers)
         result = deliveries.settle(self.rt, claim, outcome)
-        metrics.DELIVERIES.labels(outcome=result).inc()
+        metrics.DELIVERIES.labels(outcome=result.value).inc()
         metrics.LATENCY.observe(outcome.latency_ms / 1000)
         return result
 
@@ -88,7 +94,7 @@ class Worker:
         for thread in senders:
             thread.start()
         while not stop.is_set():
-            busy = self._guard(lambda: dispatch(self.rt) > 0, stop, interval)
+            busy = self._guard(lambda: self.dispatch() > 0, stop, interval)
             if not busy:
                 stop.wait(interval)
         for thread in senders:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-OUTCOMES = ("succeeded", "retrying", "failed", "superseded")
+from fapiao.domain.webhooks import Settled
+
+OUTCOMES = tuple(outcome.value for outcome in Settled)
 
 DELIVERIES = Counter(
     "fapiao_webhook_deliveries",

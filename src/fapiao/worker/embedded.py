@@ -7,8 +7,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from fapiao.notify.worker import Worker
 from fapiao.runtime import Runtime
+from fapiao.worker.worker import Worker
 
 
 @contextmanager

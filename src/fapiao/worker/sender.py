@@ -7,27 +7,15 @@ from __future__ import annotations
 import ssl
 import time
 import typing
-from dataclasses import dataclass
 
 import httpcore
 import httpx
 
 from fapiao import __version__
-from fapiao.notify.targets import TargetRefused, public_address
+from fapiao.domain.webhooks import Outcome, TargetRefused
+from fapiao.webhooks.targets import public_address
 
 USER_AGENT = f"Fapiao-Webhooks/{__version__}"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    response_code: int | None
-    latency_ms: int
-    error: str
-    excerpt: str
-
-    @property
-    def ok(self) -> bool:
-        return self.response_code is not None and 200 <= self.response_code < 300
 
 
 class Sender:
