@@ -19,6 +19,7 @@ from fapiao.usecases.pagination import MAX_PAGE_SIZE
 from fapiao.usecases.spec import Doc
 
 _L = TITLE_LIMITS
+MAX_ISSUE_TYPE = 2**31 - 1  # the stores keep it in a 32-bit column
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class CreateTitle(TitleData):
     invoice_kind: Annotated[InvoiceKind, Doc("Default invoice type.")] = InvoiceKind.PLAIN
     taxpayer_type: Annotated[TaxpayerType, Doc("Taxpayer type.")] = TaxpayerType.GENERAL
     customer_type: Annotated[CustomerType, Doc("Real-name verification type of the account.")] = CustomerType.COMPANY
-    issue_type: Annotated[int, Ge(0), Doc("IssueType (opaque).")] = 1
+    issue_type: Annotated[int, Ge(0), Le(MAX_ISSUE_TYPE), Doc("IssueType (opaque).")] = 1
     register_no: Annotated[str, MaxLen(_L["register_no"]), Doc("Taxpayer id / unified social credit code.")] = ""
     bank: Annotated[str, MaxLen(_L["bank"]), Doc("Bank name.")] = ""
     bank_no: Annotated[str, MaxLen(_L["bank_no"]), Doc("Bank account number.")] = ""
@@ -58,7 +59,7 @@ class ChangeTitle:
     invoice_kind: Annotated[InvoiceKind | None, Doc("Default invoice type.")] = None
     taxpayer_type: Annotated[TaxpayerType | None, Doc("Taxpayer type.")] = None
     customer_type: Annotated[CustomerType | None, Doc("Real-name verification type of the account.")] = None
-    issue_type: Annotated[int | None, Ge(0), Doc("IssueType (opaque).")] = None
+    issue_type: Annotated[int | None, Ge(0), Le(MAX_ISSUE_TYPE), Doc("IssueType (opaque).")] = None
     register_no: Annotated[str | None, MaxLen(_L["register_no"]), Doc("Taxpayer id.")] = None
     bank: Annotated[str | None, MaxLen(_L["bank"]), Doc("Bank name.")] = None
     bank_no: Annotated[str | None, MaxLen(_L["bank_no"]), Doc("Bank account number.")] = None
