@@ -11,7 +11,7 @@ from fapiao.cli.base import cli, output, runtime
 from fapiao.domain.tax_ids import HolderKind
 from fapiao.domain.titles import CustomerType, InvoiceKind, TaxpayerType, TitleStatus
 from fapiao.titles import service as titles
-from fapiao.titles.commands import ChangeTitle, CreateTitle, ListTitles
+from fapiao.titles.commands import ChangeTitle, CreateTitle, Decision, ListTitles, ReviewTitle
 from fapiao.usecases.actor import OPERATOR
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -98,7 +98,7 @@ def submit_change(title_id: int, **values: Any) -> Any:
 @output()
 def approve(title_id: int, note: str) -> Any:
     """Approve a title (or its pending change)."""
-    return titles.approve(runtime(), OPERATOR, title_id, note)
+    return titles.review_title(runtime(), OPERATOR, ReviewTitle(title_id, Decision.APPROVE, note))
 
 
 @titles_group.command("reject")
@@ -107,7 +107,7 @@ def approve(title_id: int, note: str) -> Any:
 @output()
 def reject(title_id: int, reason: str) -> Any:
     """Reject a title under review (a rejected change leaves the approved title in force)."""
-    return titles.reject(runtime(), OPERATOR, title_id, reason)
+    return titles.review_title(runtime(), OPERATOR, ReviewTitle(title_id, Decision.REJECT, reason))
 
 
 @titles_group.command("withdraw")
@@ -115,7 +115,7 @@ def reject(title_id: int, reason: str) -> Any:
 @output()
 def withdraw(title_id: int) -> Any:
     """Withdraw a title (or its pending change) from review."""
-    return titles.withdraw(runtime(), OPERATOR, title_id)
+    return titles.review_title(runtime(), OPERATOR, ReviewTitle(title_id, Decision.WITHDRAW))
 
 
 @titles_group.command("invalidate")
@@ -124,7 +124,7 @@ def withdraw(title_id: int) -> Any:
 @output()
 def invalidate(title_id: int, reason: str) -> Any:
     """Mark a title invalid (失效): it can no longer be used to invoice."""
-    return titles.invalidate(runtime(), OPERATOR, title_id, reason)
+    return titles.review_title(runtime(), OPERATOR, ReviewTitle(title_id, Decision.INVALIDATE, reason))
 
 
 @titles_group.command("show")

@@ -79,6 +79,24 @@ class ChangeTitle:
         return {name: v.value if isinstance(v, enum.Enum) else v for name, v in given if v is not None}
 
 
+class Decision(enum.StrEnum):
+    """What a review does to a title (or to its pending change); the values are the domain's transitions."""
+
+    APPROVE = "approve"  # operators: the title (or its change) is in force
+    REJECT = "reject"  # operators: refused, with a reason; a rejected change leaves the approved title in force
+    WITHDRAW = "withdraw"  # the account or an operator: taken back from review
+    INVALIDATE = "invalidate"  # operators: 失效, it can no longer be used to invoice
+
+
+@dataclass(frozen=True)
+class ReviewTitle:
+    """Decide on a title under review. Customers may only withdraw their own; a rejection needs a note."""
+
+    title_id: Annotated[int, Ge(1), Doc("The title to review.")]
+    decision: Annotated[Decision, Doc("Approve, reject, withdraw or invalidate.")]
+    note: Annotated[str, Doc("Why, shown to the customer; required to reject.")] = ""
+
+
 @dataclass(frozen=True)
 class ListTitles:
     """Titles, oldest first, filtered; customers see their own account's only."""

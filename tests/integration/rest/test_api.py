@@ -10,6 +10,8 @@ import pytest
 
 from fapiao.accounts import service as accounts
 from fapiao.runtime import Runtime
+from fapiao.titles import service as titles
+from fapiao.titles.commands import Decision, ReviewTitle
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
 from tests.support.server import ServerProcess
@@ -54,9 +56,7 @@ def test_title_lifecycle_over_http(api: httpx.Client, runtime: Runtime) -> None:
     assert title["status"] == "applying" and title["user_nick"] == "alice"
     patched = api.patch(f"/titles/{title['id']}", json={"bank": "招商银行"})
     assert patched.json()["data"]["bank"] == "招商银行"
-    from fapiao.titles import service as titles
-
-    titles.approve(runtime, OPERATOR, title["id"])
+    titles.review_title(runtime, OPERATOR, ReviewTitle(title["id"], Decision.APPROVE))
     change = api.post(f"/titles/{title['id']}/changes", json={"default_remark": "PO 1"})
     assert change.json()["pending_change"]["default_remark"] == "PO 1"
     assert api.post(f"/titles/{title['id']}/withdraw").json()["status"] == "approved"

@@ -47,7 +47,7 @@ from fapiao.protocols.rest.schemas import (
     errors,
 )
 from fapiao.titles import service as titles
-from fapiao.titles.commands import ChangeTitle, CreateTitle, ListTitles
+from fapiao.titles.commands import ChangeTitle, CreateTitle, Decision, ListTitles, ReviewTitle
 from fapiao.titles.views import TitleView
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import MAX_PAGE_SIZE, Page
@@ -175,7 +175,8 @@ async def withdraw_title(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Withdraw a title, or the pending change of an approved title, from review."""
-    return await write(request, rt, actor, idempotency_key, lambda: titles.withdraw(rt, actor, title_id))
+    command = ReviewTitle(title_id, Decision.WITHDRAW)
+    return await write(request, rt, actor, idempotency_key, lambda: titles.review_title(rt, actor, command))
 
 
 # --- documents ------------------------------------------------------------------------------------------
