@@ -8,48 +8,47 @@ from typing import Any, TypeVar
 import click
 
 from fapiao.cli.base import cli, output, runtime
-from fapiao.domain.tax_ids import HolderKind
-from fapiao.domain.titles import CustomerType, InvoiceKind, TaxpayerType, TitleStatus
+from fapiao.domain.titles import InvoiceKind, TitleStatus
 from fapiao.titles import service as titles
 from fapiao.titles.commands import ChangeTitle, CreateTitle, Decision, ListTitles, ReviewTitle
+from fapiao.usecases import spec
 from fapiao.usecases.actor import OPERATOR
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# (option, CreateTitle/ChangeTitle field, click type, help) — one table drives create, update and submit-change.
-_FIELD_OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
-    ("--title", "invoice_title", str, "Invoice title (buyer name)."),
-    ("--holder-kind", "holder_kind", click.Choice([k.value for k in HolderKind]), "Who the title names."),
-    ("--invoice-kind", "invoice_kind", click.Choice([k.value for k in InvoiceKind]), "Default invoice type."),
-    ("--taxpayer-type", "taxpayer_type", click.Choice([k.value for k in TaxpayerType]), "Taxpayer type."),
-    (
-        "--customer-type",
-        "customer_type",
-        click.Choice([k.value for k in CustomerType]),
-        "Alipay real-name type of the account.",
-    ),
-    ("--issue-type", "issue_type", int, "IssueType (opaque)."),
-    ("--register-no", "register_no", str, "Taxpayer id / unified social credit code."),
-    ("--bank", "bank", str, "Bank name."),
-    ("--bank-no", "bank_no", str, "Bank account number."),
-    ("--address", "address", str, "Registered address."),
-    ("--phone", "phone", str, "Registered phone."),
-    ("--taxation-license", "taxation_license", str, "File name of an uploaded tax registration scan."),
-    (
-        "--change-instructions",
-        "title_change_instructions",
-        str,
-        "File name of an uploaded title-change statement.",
-    ),
-    ("--default-remark", "default_remark", str, "Default invoice remark."),
-    ("--start-cycle", "start_cycle", int, "First valid month, YYYYMM."),
-    ("--end-cycle", "end_cycle", int, "Last valid month, YYYYMM."),
-)
+# The option of each CreateTitle/ChangeTitle field (one table drives create, update and submit-change); its
+# type, choices and help come from the command's declaration.
+_FIELD_OPTIONS = {
+    "--title": "invoice_title",
+    "--holder-kind": "holder_kind",
+    "--invoice-kind": "invoice_kind",
+    "--taxpayer-type": "taxpayer_type",
+    "--customer-type": "customer_type",
+    "--issue-type": "issue_type",
+    "--register-no": "register_no",
+    "--bank": "bank",
+    "--bank-no": "bank_no",
+    "--address": "address",
+    "--phone": "phone",
+    "--taxation-license": "taxation_license",
+    "--change-instructions": "title_change_instructions",
+    "--default-remark": "default_remark",
+    "--start-cycle": "start_cycle",
+    "--end-cycle": "end_cycle",
+}
+
+
+def _option(option: str, name: str) -> Callable[[F], F]:
+    field = spec.field_of(CreateTitle, name)
+    kind: Any = click.Choice(field.choices) if field.choices else field.type
+    limits = "" if field.choices else field.limits()
+    text = f"{field.doc} ({limits})" if limits else field.doc
+    return click.option(option, name, type=kind, default=None, help=text)
 
 
 def field_options(func: F) -> F:
-    for option, field, kind, text in reversed(_FIELD_OPTIONS):
-        func = click.option(option, field, type=kind, default=None, help=text)(func)
+    for option, name in reversed(_FIELD_OPTIONS.items()):
+        func = _option(option, name)(func)
     return func
 
 
