@@ -1,8 +1,9 @@
-"""Request and response bodies of the REST API: FastAPI validates against them, answers through them and
-documents them, so the OpenAPI document is exactly what a client gets.
+"""Response bodies of the REST API: FastAPI answers through them and documents them, so the OpenAPI document
+is exactly what a client gets.
 
-Output models are separate from the input ones: they declare what a stored record holds, without the input
-limits (a title filed through another protocol may hold what this API would refuse), and no internal row ids.
+Request bodies are the use cases' commands (``bodies.body_of``). Output models declare what a stored record
+holds, without the input limits (a title filed through another protocol may hold what this API would refuse),
+and no internal row ids.
 """
 
 from __future__ import annotations
