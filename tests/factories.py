@@ -19,6 +19,7 @@ from fapiao.items.views import ItemView
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
 from fapiao.titles import service as titles
+from fapiao.titles.commands import Decision, ReviewTitle
 from fapiao.usecases.actor import OPERATOR
 
 _counter = itertools.count(1)
@@ -78,7 +79,7 @@ def customer(rt: Runtime, nick: str | None = None, **kwargs: Any) -> Customer:
 
 def approved_title(rt: Runtime, who: Customer, **overrides: Any) -> titles.TitleView:
     created = titles.create_title(rt, OPERATOR, who.user_id, title_data(**overrides))
-    return titles.approve(rt, OPERATOR, created.id)
+    return titles.review_title(rt, OPERATOR, ReviewTitle(created.id, Decision.APPROVE))
 
 
 def address(rt: Runtime, who: Customer, **overrides: Any) -> AddressView:

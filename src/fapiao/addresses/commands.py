@@ -19,6 +19,7 @@ from fapiao.usecases.spec import Doc, Pattern
 Required = Annotated[str, MinLen(1), MaxLen(FIELD_LIMIT)]
 Optional = Annotated[str, MaxLen(FIELD_LIMIT)]
 Change = Annotated[str | None, MaxLen(FIELD_LIMIT)]
+POSTAL_CODE = Pattern(r"([0-9]{6})?")  # six digits, or none
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class CreateAddress(AddressData):
     city: Annotated[Required, Doc("City.")]
     street: Annotated[Required, Doc("Street and number.")]
     county: Annotated[Optional, Doc("County or district.")] = ""
-    postal_code: Annotated[str, Pattern(r"([0-9]{6})?"), Doc("Six digits.")] = ""
+    postal_code: Annotated[str, POSTAL_CODE, Doc("Six digits.")] = ""
     biz_type: Annotated[Optional, Doc("Invoicing entity the address is for.")] = ""
 
 
@@ -40,14 +41,14 @@ class ChangeAddress:
     """Change fields of an address; absent (``None``) fields keep their value."""
 
     address_id: Annotated[int, Ge(1), Doc("The address to change.")]
-    addressee: Change = None
-    phone: Change = None
-    province: Change = None
-    city: Change = None
-    street: Change = None
-    county: Change = None
-    postal_code: Annotated[str | None, Pattern(r"([0-9]{6})?"), Doc("Six digits.")] = None
-    biz_type: Change = None
+    addressee: Annotated[Change, Doc("Who receives the parcel.")] = None
+    phone: Annotated[Change, Doc("The addressee's phone.")] = None
+    province: Annotated[Change, Doc("Province.")] = None
+    city: Annotated[Change, Doc("City.")] = None
+    street: Annotated[Change, Doc("Street and number.")] = None
+    county: Annotated[Change, Doc("County or district.")] = None
+    postal_code: Annotated[str | None, POSTAL_CODE, Doc("Six digits.")] = None
+    biz_type: Annotated[Change, Doc("Invoicing entity the address is for.")] = None
 
     def changes(self) -> dict[str, Any]:
         return {

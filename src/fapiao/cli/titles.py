@@ -8,48 +8,47 @@ from typing import Any, TypeVar
 import click
 
 from fapiao.cli.base import cli, output, runtime
-from fapiao.domain.tax_ids import HolderKind
-from fapiao.domain.titles import CustomerType, InvoiceKind, TaxpayerType, TitleStatus
+from fapiao.domain.titles import InvoiceKind, TitleStatus
 from fapiao.titles import service as titles
-from fapiao.titles.commands import ChangeTitle, CreateTitle, ListTitles
+from fapiao.titles.commands import ChangeTitle, CreateTitle, Decision, ListTitles, ReviewTitle
+from fapiao.usecases import spec
 from fapiao.usecases.actor import OPERATOR
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# (option, CreateTitle/ChangeTitle field, click type, help) — one table drives create, update and submit-change.
-_FIELD_OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
-    ("--title", "invoice_title", str, "Invoice title (buyer name)."),
-    ("--holder-kind", "holder_kind", click.Choice([k.value for k in HolderKind]), "Who the title names."),
-    ("--invoice-kind", "invoice_kind", click.Choice([k.value for k in InvoiceKind]), "Default invoice type."),
-    ("--taxpayer-type", "taxpayer_type", click.Choice([k.value for k in TaxpayerType]), "Taxpayer type."),
-    (
-        "--customer-type",
-        "customer_type",
-        click.Choice([k.value for k in CustomerType]),
-        "Alipay real-name type of the account.",
-    ),
-    ("--issue-type", "issue_type", int, "IssueType (opaque)."),
-    ("--register-no", "register_no", str, "Taxpayer id / unified social credit code."),
-    ("--bank", "bank", str, "Bank name."),
-    ("--bank-no", "bank_no", str, "Bank account number."),
-    ("--address", "address", str, "Registered address."),
-    ("--phone", "phone", str, "Registered phone."),
-    ("--taxation-license", "taxation_license", str, "File name of an uploaded tax registration scan."),
-    (
-        "--change-instructions",
-        "title_change_instructions",
-        str,
-        "File name of an uploaded title-change statement.",
-    ),
-    ("--default-remark", "default_remark", str, "Default invoice remark."),
-    ("--start-cycle", "start_cycle", int, "First valid month, YYYYMM."),
-    ("--end-cycle", "end_cycle", int, "Last valid month, YYYYMM."),
-)
+# The option of each CreateTitle/ChangeTitle field (one table drives create, update and submit-change); its
+# type, choices and help come from the command's declaration.
+_FIELD_OPTIONS = {
+    "--title": "invoice_title",
+    "--holder-kind": "holder_kind",
+    "--invoice-kind": "invoice_kind",
+    "--taxpayer-type": "taxpayer_type",
+    "--customer-type": "customer_type",
+    "--issue-type": "issue_type",
+    "--register-no": "register_no",
+    "--bank": "bank",
+    "--bank-no": "bank_no",
+    "--address": "address",
+    "--phone": "phone",
+    "--taxation-license": "taxation_license",
+    "--change-instructions": "title_change_instructions",
+    "--default-remark": "default_remark",
+    "--start-cycle": "start_cycle",
+    "--end-cycle": "end_cycle",
+}
+
+
+def _option(option: str, name: str) -> Callable[[F], F]:
+    field = spec.field_of(CreateTitle, name)
+    kind: Any = click.Choice(field.choices) if field.choices else field.type
+    limits = "" if field.choices else field.limits()
+    text = f"{field.doc} ({limits})" if limits else field.doc
+    return click.option(option, name, type=kind, default=None, help=text)
 
 
 def field_options(func: F) -> F:
-    for option, field, kind, text in reversed(_FIELD_OPTIONS):
-        func = click.option(option, field, type=kind, default=None, help=text)(func)
+    for option, name in reversed(_FIELD_OPTIONS.items()):
+        func = _option(option, name)(func)
     return func
 
 
@@ -98,7 +97,7 @@ def submit_change(title_id: int, **values: Any) -> Any:
 @output()
 def approve(title_id: int, note: str) -> Any:
     """Approve a title (or its pending change)."""
-    return titles.approve(runtime(), OPERATOR, title_id, note)
+    return titles.review_title(runtime(), OPERATOR, ReviewTitle(title_id, Decision.APPROVE, note))
 
 
 @titles_group.command("reject")
@@ -107,7 +106,7 @@ def approve(title_id: int, note: str) -> Any:
 @output()
 def reject(title_id: int, reason: str) -> Any:
     """Reject a title under review (a rejected change leaves the approved title in force)."""
-    return titles.reject(runtime(), OPERATOR, title_id, reason)
+    return titles.review_title(runtime(), OPERATOR, ReviewTitle(title_id, Decision.REJECT, reason))
 
 
 @titles_group.command("withdraw")
@@ -115,7 +114,7 @@ def reject(title_id: int, reason: str) -> Any:
 @output()
 def withdraw(title_id: int) -> Any:
     """Withdraw a title (or its pending change) from review."""
-    return titles.withdraw(runtime(), OPERATOR, title_id)
+    return titles.review_title(runtime(), OPERATOR, ReviewTitle(title_id, Decision.WITHDRAW))
 
 
 @titles_group.command("invalidate")
@@ -124,7 +123,7 @@ def withdraw(title_id: int) -> Any:
 @output()
 def invalidate(title_id: int, reason: str) -> Any:
     """Mark a title invalid (失效): it can no longer be used to invoice."""
-    return titles.invalidate(runtime(), OPERATOR, title_id, reason)
+    return titles.review_title(runtime(), OPERATOR, ReviewTitle(title_id, Decision.INVALIDATE, reason))
 
 
 @titles_group.command("show")

@@ -24,6 +24,7 @@ from fapiao.items.commands import CreateItem
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account, Address, InvoiceableItem, Title
 from fapiao.titles import service as titles
+from fapiao.titles.commands import Decision, ReviewTitle
 from fapiao.usecases.actor import SYSTEM
 
 DEMO_USER_ID = 34565465675
@@ -157,7 +158,7 @@ def _title(rt: Runtime) -> int:
         if session.get(Title, DEMO_TITLE_ID) is not None:
             return DEMO_TITLE_ID
     titles.create_title(rt, SYSTEM, DEMO_USER_ID, DEMO_TITLE, title_id=DEMO_TITLE_ID, created_at=DEMO_TITLE_CREATED)
-    titles.approve(rt, SYSTEM, DEMO_TITLE_ID, "demo data")
+    titles.review_title(rt, SYSTEM, ReviewTitle(DEMO_TITLE_ID, Decision.APPROVE, "demo data"))
     return DEMO_TITLE_ID
 
 

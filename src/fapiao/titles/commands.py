@@ -19,6 +19,7 @@ from fapiao.usecases.pagination import MAX_PAGE_SIZE
 from fapiao.usecases.spec import Doc
 
 _L = TITLE_LIMITS
+MAX_ISSUE_TYPE = 2**31 - 1  # the stores keep it in a 32-bit column
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class CreateTitle(TitleData):
     invoice_kind: Annotated[InvoiceKind, Doc("Default invoice type.")] = InvoiceKind.PLAIN
     taxpayer_type: Annotated[TaxpayerType, Doc("Taxpayer type.")] = TaxpayerType.GENERAL
     customer_type: Annotated[CustomerType, Doc("Real-name verification type of the account.")] = CustomerType.COMPANY
-    issue_type: Annotated[int, Ge(0), Doc("IssueType (opaque).")] = 1
+    issue_type: Annotated[int, Ge(0), Le(MAX_ISSUE_TYPE), Doc("IssueType (opaque).")] = 1
     register_no: Annotated[str, MaxLen(_L["register_no"]), Doc("Taxpayer id / unified social credit code.")] = ""
     bank: Annotated[str, MaxLen(_L["bank"]), Doc("Bank name.")] = ""
     bank_no: Annotated[str, MaxLen(_L["bank_no"]), Doc("Bank account number.")] = ""
@@ -58,7 +59,7 @@ class ChangeTitle:
     invoice_kind: Annotated[InvoiceKind | None, Doc("Default invoice type.")] = None
     taxpayer_type: Annotated[TaxpayerType | None, Doc("Taxpayer type.")] = None
     customer_type: Annotated[CustomerType | None, Doc("Real-name verification type of the account.")] = None
-    issue_type: Annotated[int | None, Ge(0), Doc("IssueType (opaque).")] = None
+    issue_type: Annotated[int | None, Ge(0), Le(MAX_ISSUE_TYPE), Doc("IssueType (opaque).")] = None
     register_no: Annotated[str | None, MaxLen(_L["register_no"]), Doc("Taxpayer id.")] = None
     bank: Annotated[str | None, MaxLen(_L["bank"]), Doc("Bank name.")] = None
     bank_no: Annotated[str | None, MaxLen(_L["bank_no"]), Doc("Bank account number.")] = None
@@ -76,6 +77,24 @@ class ChangeTitle:
         """The given fields by ``TitleData`` name, as plain values."""
         given = ((f.name, getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "title_id")
         return {name: v.value if isinstance(v, enum.Enum) else v for name, v in given if v is not None}
+
+
+class Decision(enum.StrEnum):
+    """What a review does to a title (or to its pending change); the values are the domain's transitions."""
+
+    APPROVE = "approve"  # operators: the title (or its change) is in force
+    REJECT = "reject"  # operators: refused, with a reason; a rejected change leaves the approved title in force
+    WITHDRAW = "withdraw"  # the account or an operator: taken back from review
+    INVALIDATE = "invalidate"  # operators: 失效, it can no longer be used to invoice
+
+
+@dataclass(frozen=True)
+class ReviewTitle:
+    """Decide on a title under review. Customers may only withdraw their own; a rejection needs a note."""
+
+    title_id: Annotated[int, Ge(1), Doc("The title to review.")]
+    decision: Annotated[Decision, Doc("Approve, reject, withdraw or invalidate.")]
+    note: Annotated[str, Doc("Why, shown to the customer; required to reject.")] = ""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Invoice title use cases: create, edit and resubmit, submit a change, review, list."""
+"""Invoice title use cases: create, edit and resubmit, submit a change, review (``review_title``), list."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from fapiao.settings import Profile
 from fapiao.store import revisions
 from fapiao.store.tables import Account, Title
 from fapiao.titles import queries
-from fapiao.titles.commands import ChangeTitle, ListTitles
+from fapiao.titles.commands import ChangeTitle, Decision, ListTitles, ReviewTitle
 from fapiao.titles.views import TitleView as TitleView
 from fapiao.titles.views import title_data as title_data
 from fapiao.titles.views import title_view as _view
@@ -40,7 +40,11 @@ _DOCUMENT_FIELDS = {
     "taxation_license": DocumentKind.TAXATION_LICENSE,
     "title_change_instructions": DocumentKind.TITLE_CHANGE_INSTRUCTIONS,
 }
-_REVIEWED = {"reject": TitleStatus.REJECTED, "withdraw": TitleStatus.WITHDRAWN, "invalidate": TitleStatus.INVALID}
+_REVIEWED = {
+    Decision.REJECT: TitleStatus.REJECTED,
+    Decision.WITHDRAW: TitleStatus.WITHDRAWN,
+    Decision.INVALIDATE: TitleStatus.INVALID,
+}
 
 
 def create_title(
@@ -110,42 +114,29 @@ def submit_change(rt: Runtime, actor: Actor, command: ChangeTitle) -> TitleView:
         return _recorded(session, actor, row, account, "change", before, "title.submitted")
 
 
-def approve(rt: Runtime, actor: Actor, title_id: int, note: str = "") -> TitleView:
-    return _review(rt, actor, title_id, "approve", note)
-
-
-def reject(rt: Runtime, actor: Actor, title_id: int, reason: str) -> TitleView:
-    if not reason.strip():
-        raise ValidationFailed("a rejection needs a reason", field="reason")
-    return _review(rt, actor, title_id, "reject", reason.strip())
-
-
-def withdraw(rt: Runtime, actor: Actor, title_id: int) -> TitleView:
-    return _review(rt, actor, title_id, "withdraw", "")
-
-
-def invalidate(rt: Runtime, actor: Actor, title_id: int, reason: str) -> TitleView:
-    return _review(rt, actor, title_id, "invalidate", reason)
-
-
-def _review(rt: Runtime, actor: Actor, title_id: int, action: str, note: str) -> TitleView:
+def review_title(rt: Runtime, actor: Actor, command: ReviewTitle) -> TitleView:
+    """Approve, reject, withdraw or invalidate a title, or the pending change of an approved one."""
+    spec.check(command)
+    decision, note = command.decision, command.note.strip()
+    if decision is Decision.REJECT and not note:
+        raise ValidationFailed("a rejection needs a reason", field="note")
     with rt.db.transaction() as session:
-        row, account = _load(session, actor, title_id)
-        if action in ("approve", "reject") and actor.is_customer:
-            raise NotFound("no such record")  # customers never review their own titles
-        require_transition(action, TitleStatus(row.status))
+        row, account = _load(session, actor, command.title_id)
+        if decision is not Decision.WITHDRAW and actor.is_customer:
+            raise NotFound("no such record")  # customers never review their own titles, only withdraw them
+        require_transition(decision.value, TitleStatus(row.status))
         before = _snapshot(row)
         pending = row.pending_change
-        if action == "approve":
+        if decision is Decision.APPROVE:
             if pending is not None:
                 _assign(row, TitleData.from_json(pending))
             row.status = TitleStatus.APPROVED.value
-        elif action in ("reject", "withdraw") and pending is not None:
+        elif decision in (Decision.REJECT, Decision.WITHDRAW) and pending is not None:
             row.status = TitleStatus.APPROVED.value  # the approved version stays; the change is dropped
         else:
-            row.status = _REVIEWED[action].value
+            row.status = _REVIEWED[decision].value
         row.pending_change, row.review_note = None, note
-        return _recorded(session, actor, row, account, action, before, "title.reviewed")
+        return _recorded(session, actor, row, account, decision.value, before, "title.reviewed")
 
 
 def get_title(rt: Runtime, actor: Actor, title_id: int) -> TitleView:

@@ -18,11 +18,15 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import annotated_types as at
 
 from fapiao.domain.errors import ValidationFailed
+
+if TYPE_CHECKING:  # pydantic calls the hook below; this module does not need it to run
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,23 @@ class Pattern:
     """A regular expression a text field must match in full."""
 
     regex: str
+
+    @property
+    def anchored(self) -> str:
+        """The regex for engines that search rather than match in full (pydantic, JSON Schema)."""
+        return f"^(?:{self.regex})$"
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """pydantic skips metadata it does not know: this hook makes it enforce and document the pattern too,
+        so a command used as a REST body refuses what ``check`` refuses."""
+        schema = handler(source)
+        text: Any = schema
+        while text.get("type") in ("nullable", "default"):  # ``str | None``, a default value
+            text = text["schema"]
+        if text.get("type") != "str":
+            raise TypeError(f"Pattern applies to text, not to {source!r}")
+        text["pattern"] = self.anchored
+        return schema
 
 
 @dataclass(frozen=True, slots=True)

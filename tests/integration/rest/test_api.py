@@ -10,6 +10,8 @@ import pytest
 
 from fapiao.accounts import service as accounts
 from fapiao.runtime import Runtime
+from fapiao.titles import service as titles
+from fapiao.titles.commands import Decision, ReviewTitle
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
 from tests.support.server import ServerProcess
@@ -54,9 +56,7 @@ def test_title_lifecycle_over_http(api: httpx.Client, runtime: Runtime) -> None:
     assert title["status"] == "applying" and title["user_nick"] == "alice"
     patched = api.patch(f"/titles/{title['id']}", json={"bank": "招商银行"})
     assert patched.json()["data"]["bank"] == "招商银行"
-    from fapiao.titles import service as titles
-
-    titles.approve(runtime, OPERATOR, title["id"])
+    titles.review_title(runtime, OPERATOR, ReviewTitle(title["id"], Decision.APPROVE))
     change = api.post(f"/titles/{title['id']}/changes", json={"default_remark": "PO 1"})
     assert change.json()["pending_change"]["default_remark"] == "PO 1"
     assert api.post(f"/titles/{title['id']}/withdraw").json()["status"] == "approved"
@@ -81,6 +81,14 @@ def test_bad_input_gets_a_json_error_naming_the_field_and_changes_nothing(api: h
         _error(api.post("/titles", content=b"{not json", headers={"content-type": "application/json"}), 400)["code"]
         == "InvalidParameter"
     )
+    title = {"invoice_title": "x", "register_no": "91350100M000100Y43"}
+    for field, value in [("default_remark", "x" * 451), ("issue_type", 2**31), ("invoice_title", "")]:
+        assert _error(api.post("/titles", json={**title, field: value}), 400)["field"] == field  # CreateTitle's
+    assert _error(api.patch("/titles/1", json={"title_id": 2}), 400)["field"] == "title_id"  # the URL's only
+    address = {"addressee": "张三", "phone": "1", "province": "浙江省", "city": "杭州市", "street": "文一西路"}
+    assert _error(api.post("/addresses", json={**address, "postal_code": "3111"}), 400)["field"] == "postal_code"
+    assert _error(api.patch("/addresses/1", json={"postal_code": "abcdef"}), 400)["field"] == "postal_code"
+    assert api.get("/addresses").json()["total"] == 0
     assert _error(api.get("/titles", params={"page_size": 1000}), 400)["field"] == "page_size"
     assert _error(api.get("/titles", params={"status": "sleeping"}), 400)["field"] == "status"
     assert _error(api.get("/titles/abc"), 400)["field"] == "title_id"

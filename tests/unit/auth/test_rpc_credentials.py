@@ -20,7 +20,7 @@ from fapiao.protocols.aliyun import gateway, signing
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account
 from fapiao.titles import service as titles
-from fapiao.titles.commands import ChangeTitle
+from fapiao.titles.commands import ChangeTitle, Decision, ReviewTitle
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
 from tests.support.cli import Cli
@@ -183,7 +183,7 @@ def test_a_title_created_in_another_process_is_listed_on_the_next_request(warm: 
     created = titles.create_title(other, OPERATOR, who.user_id, factories.title_data())
     assert listed(warm, who.basic) == [(created.id, "示例科技有限公司")]
     assert listed_2023(warm, who.basic) == []  # 2023 lists approved titles only
-    titles.approve(other, OPERATOR, created.id)
+    titles.review_title(other, OPERATOR, ReviewTitle(created.id, Decision.APPROVE))
     assert listed_2023(warm, who.basic) == [(str(created.id), "示例科技有限公司")]
 
 

@@ -27,7 +27,7 @@ from fapiao.store.tables import (
     Title,
 )
 from fapiao.titles import service as titles
-from fapiao.titles.commands import ChangeTitle
+from fapiao.titles.commands import ChangeTitle, Decision, ReviewTitle
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
 
@@ -100,7 +100,7 @@ def test_title_writes_bump_only_the_titles_account(runtime: Runtime) -> None:
     with bumped(runtime) as edited:
         titles.update_title(runtime, OPERATOR, ChangeTitle(title.id, invoice_title="改名科技有限公司"))
     with bumped(runtime) as approved:
-        titles.approve(runtime, OPERATOR, title.id)
+        titles.review_title(runtime, OPERATOR, ReviewTitle(title.id, Decision.APPROVE))
     with bumped(runtime) as deleted:
         _execute(runtime, delete(Title).where(Title.id == title.id))
     assert created.scopes == edited.scopes == approved.scopes == deleted.scopes == {account(alice)}

@@ -11,7 +11,7 @@ from fapiao.domain.titles import TITLE_LIMITS, AdjustType, TitleStatus
 from fapiao.runtime import Runtime
 from fapiao.settings import Profile
 from fapiao.titles import service as titles
-from fapiao.titles.commands import ChangeTitle, CreateTitle, ListTitles
+from fapiao.titles.commands import ChangeTitle, CreateTitle, Decision, ListTitles, ReviewTitle
 from fapiao.usecases import spec
 from fapiao.usecases.actor import OPERATOR, Actor, ActorKind
 from tests import factories
@@ -27,11 +27,11 @@ def test_review_cycle_of_a_new_title(runtime: Runtime) -> None:
     who = factories.customer(runtime)
     created = titles.create_title(runtime, OPERATOR, who.user_id, factories.title_data())
     assert created.status is TitleStatus.APPLYING
-    rejected = titles.reject(runtime, OPERATOR, created.id, "营业执照模糊")
+    rejected = titles.review_title(runtime, OPERATOR, ReviewTitle(created.id, Decision.REJECT, "营业执照模糊"))
     assert rejected.status is TitleStatus.REJECTED and rejected.review_note == "营业执照模糊"
     resubmitted = titles.update_title(runtime, _as(who), ChangeTitle(created.id, bank="招商银行"))
     assert resubmitted.status is TitleStatus.APPLYING and resubmitted.data.bank == "招商银行"
-    approved = titles.approve(runtime, OPERATOR, created.id)
+    approved = titles.review_title(runtime, OPERATOR, ReviewTitle(created.id, Decision.APPROVE))
     assert approved.status is TitleStatus.APPROVED
     with pytest.raises(IllegalTransition):
         titles.update_title(runtime, _as(who), ChangeTitle(created.id, bank="x"))
@@ -51,7 +51,7 @@ def test_change_of_an_approved_title_keeps_it_in_force_until_approved(runtime: R
     assert changed.status is TitleStatus.APPLYING and changed.adjust_type is AdjustType.DETAILS
     assert changed.data.bank == "" and changed.pending_change is not None
     assert changed.pending_change.bank == "工商银行"
-    withdrawn = titles.withdraw(runtime, _as(who), title.id)
+    withdrawn = titles.review_title(runtime, _as(who), ReviewTitle(title.id, Decision.WITHDRAW))
     assert withdrawn.status is TitleStatus.APPROVED and withdrawn.pending_change is None
     assert withdrawn.data.bank == ""
 
@@ -63,7 +63,7 @@ def test_change_of_an_approved_title_keeps_it_in_force_until_approved(runtime: R
         runtime, _as(who), ChangeTitle(title.id, invoice_title="新名称有限公司", title_change_instructions="change.doc")
     )
     assert renamed.adjust_type is AdjustType.OTHER_TITLE
-    approved = titles.approve(runtime, OPERATOR, title.id)
+    approved = titles.review_title(runtime, OPERATOR, ReviewTitle(title.id, Decision.APPROVE))
     assert approved.status is TitleStatus.APPROVED and approved.data.invoice_title == "新名称有限公司"
 
 
@@ -80,7 +80,7 @@ def test_customers_cannot_see_or_review_other_accounts_titles(runtime: Runtime) 
     with pytest.raises(NotFound):
         titles.get_title(runtime, _as(bob), title.id)
     with pytest.raises(NotFound):
-        titles.approve(runtime, _as(alice), title.id)
+        titles.review_title(runtime, _as(alice), ReviewTitle(title.id, Decision.APPROVE))
     assert titles.list_titles(runtime, _as(bob), ListTitles()).total == 0
     assert titles.list_titles(runtime, _as(alice), ListTitles()).total == 1
 
@@ -118,3 +118,25 @@ def test_create_title_declares_the_limits_check_title_enforces(runtime: Runtime)
     with pytest.raises(ValidationFailed) as error:
         titles.list_titles(runtime, OPERATOR, ListTitles(page_size=10_000))
     assert error.value.field == "page_size"
+
+
+def test_review_decisions_their_notes_and_who_may_take_them(runtime: Runtime) -> None:
+    who = factories.customer(runtime)
+    title = factories.approved_title(runtime, who)
+    with pytest.raises(ValidationFailed) as error:
+        titles.review_title(runtime, OPERATOR, ReviewTitle(title.id, Decision.REJECT, "  "))
+    assert error.value.field == "note"
+    titles.submit_change(runtime, _as(who), ChangeTitle(title.id, bank="工商银行"))
+    for decision in (Decision.APPROVE, Decision.REJECT, Decision.INVALIDATE):  # customers only withdraw
+        with pytest.raises(NotFound):
+            titles.review_title(runtime, _as(who), ReviewTitle(title.id, decision, "自己审"))
+    rejected = titles.review_title(runtime, OPERATOR, ReviewTitle(title.id, Decision.REJECT, " 银行不符 "))
+    assert rejected.status is TitleStatus.APPROVED and rejected.pending_change is None  # the change is dropped
+    assert rejected.review_note == "银行不符" and rejected.data.bank == ""
+    invalid = titles.review_title(runtime, OPERATOR, ReviewTitle(title.id, Decision.INVALIDATE, "已注销"))
+    assert invalid.status is TitleStatus.INVALID and invalid.review_note == "已注销"
+    with pytest.raises(IllegalTransition):
+        titles.review_title(runtime, OPERATOR, ReviewTitle(title.id, Decision.APPROVE))
+    with pytest.raises(ValidationFailed) as error:
+        titles.review_title(runtime, OPERATOR, ReviewTitle(0, Decision.APPROVE))
+    assert error.value.field == "title_id"

@@ -1,15 +1,17 @@
 """Use-case commands as REST request bodies, as declared: pydantic reads the commands' ``Annotated`` limits.
 
-Two things are added for the wire, not to the commands: unknown fields are refused (a misspelt
-``amount_fen`` must not file for the default amount), and every integer is kept within what the stores hold,
-so a 20-digit id is a 400 rather than a database overflow. The fields' ``Doc`` texts describe the body in the
-OpenAPI document.
+A body is a dataclass with the command's fields (less those the URL carries, such as a ``title_id``), their
+types, limits, defaults and ``Doc`` texts; ``as_command`` turns a parsed body, plus the URL's values, into the
+command. Three things are added for the wire, not to the commands: unknown fields are refused (a misspelt
+``amount_fen`` must not file for the default amount), every integer is kept within what the stores hold (a
+20-digit id is a 400 rather than a database overflow), and the OpenAPI document may show examples.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
+import typing
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -22,10 +24,41 @@ from fapiao.usecases import spec
 C = TypeVar("C")
 
 
-@functools.cache
-def body_of(command: type[C]) -> type[C]:
-    """``command`` as a request body type; its values are instances of ``command`` (see ``as_command``)."""
-    docs = {name: field.doc for name, field in spec.fields_of(command).items() if field.doc}
+def body_of(
+    command: type[Any], *, without: tuple[str, ...] = (), examples: Mapping[str, object] | None = None
+) -> type[Any]:
+    """The request body of ``command``: its fields but ``without`` (given by the URL), documented by their
+    ``Doc`` and these ``examples``. The same arguments give the same type (one OpenAPI component)."""
+    key = (command, without, tuple((examples or {}).items()))
+    if key not in _BODIES:
+        _BODIES[key] = _body(*key)
+    return _BODIES[key]
+
+
+def as_command(command: type[C], body: object, **given: object) -> C:
+    """The plain command a parsed body stands for, with ``given`` (the URL's values) for the fields it lacks;
+    services and idempotency fingerprints never see a wire type."""
+    if isinstance(body, type) or not dataclasses.is_dataclass(body):
+        raise TypeError(f"not a parsed body: {body!r}")
+    values = {f.name: getattr(body, f.name) for f in dataclasses.fields(body)}
+    return command(**values, **given)
+
+
+_BODIES: dict[tuple[type[Any], tuple[str, ...], tuple[tuple[str, object], ...]], type[Any]] = {}
+
+
+def _body(command: type[Any], without: tuple[str, ...], examples: tuple[tuple[str, object], ...]) -> type[Any]:
+    declared = spec.fields_of(command)
+    unknown = set(without) - set(declared) | {name for name, _ in examples} - set(declared)
+    if unknown:
+        raise KeyError(f"{command.__name__} declares no field {sorted(unknown)}")
+    hints = typing.get_type_hints(command, include_extras=True)
+    fields = [
+        (f.name, hints[f.name], dataclasses.field(default=f.default, default_factory=f.default_factory))
+        for f in dataclasses.fields(command)
+        if f.name not in without
+    ]
+    docs = {name: field.doc for name, field in declared.items() if field.doc and name not in without}
 
     def core_schema(cls: type[Any], source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         schema = handler(source)
@@ -34,25 +67,22 @@ def body_of(command: type[C]) -> type[C]:
 
     def json_schema(cls: type[Any], schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         document = handler.resolve_ref_schema(handler(schema))
+        properties = document.get("properties", {})
         for name, text in docs.items():
-            document.get("properties", {}).get(name, {}).setdefault("description", text)
+            properties.get(name, {}).setdefault("description", text)
+        for name, example in examples:
+            properties.get(name, {}).setdefault("examples", [example])
         return document
 
     namespace = {
-        "__module__": command.__module__,
-        "__qualname__": command.__qualname__,
         "__doc__": command.__doc__,
         "__pydantic_config__": ConfigDict(extra="forbid"),
         "__get_pydantic_core_schema__": classmethod(core_schema),
         "__get_pydantic_json_schema__": classmethod(json_schema),
     }
-    body = type(command.__name__, (command,), namespace)
-    return dataclasses.dataclass(frozen=True)(body)
-
-
-def as_command(command: type[C], body: C) -> C:
-    """The plain command a parsed body stands for (services and fingerprints see no wire type)."""
-    return command(**{f.name: getattr(body, f.name) for f in dataclasses.fields(command)})  # type: ignore[arg-type]
+    body = dataclasses.make_dataclass(command.__name__, fields, namespace=namespace, frozen=True)
+    body.__module__, body.__qualname__ = command.__module__, command.__qualname__
+    return body
 
 
 def _bound_integers(schema: Any) -> None:

@@ -7,7 +7,7 @@ what of it the client gets. ``responses`` declares every error status the route 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
@@ -16,28 +16,26 @@ from starlette.concurrency import run_in_threadpool
 from fapiao.accounts import service as accounts
 from fapiao.accounts.service import AccountView
 from fapiao.addresses import service as addresses
-from fapiao.addresses.commands import ChangeAddress, ListAddresses
+from fapiao.addresses.commands import ChangeAddress, CreateAddress, ListAddresses
 from fapiao.addresses.views import AddressView
 from fapiao.audit import service as audit
 from fapiao.audit.commands import ListAuditEvents
 from fapiao.audit.views import AuditView
 from fapiao.documents import service as documents
 from fapiao.documents.commands import DocumentKind, UploadDocument
-from fapiao.domain.addresses import AddressData
 from fapiao.domain.errors import ValidationFailed
 from fapiao.domain.items import BizType
 from fapiao.domain.tax_ids import HolderKind
-from fapiao.domain.titles import InvoiceKind, TitleData, TitleStatus
+from fapiao.domain.titles import InvoiceKind, TitleStatus
 from fapiao.items import service as items
 from fapiao.items.commands import AmountFilter, ItemSort, ListItems
 from fapiao.items.views import ItemPage, ItemView
 from fapiao.protocols.rest.auth import CurrentRuntime, account_id_of, allowed, user_id_of
+from fapiao.protocols.rest.bodies import as_command, body_of
 from fapiao.protocols.rest.common import IdempotencyKey, write
 from fapiao.protocols.rest.schemas import (
     MAX_ID,
     AccountOut,
-    AddressChanges,
-    AddressFields,
     AddressOut,
     AuditOut,
     DocumentOut,
@@ -45,13 +43,11 @@ from fapiao.protocols.rest.schemas import (
     ItemPageOut,
     PageOut,
     PathId,
-    TitleChanges,
-    TitleFields,
     TitleOut,
     errors,
 )
 from fapiao.titles import service as titles
-from fapiao.titles.commands import ChangeTitle, ListTitles
+from fapiao.titles.commands import ChangeTitle, CreateTitle, Decision, ListTitles, ReviewTitle
 from fapiao.titles.views import TitleView
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import MAX_PAGE_SIZE, Page
@@ -66,9 +62,33 @@ READ = errors(400)
 READ_ONE = errors(400, 404)
 WRITE = errors(400, 404, 409)
 
-
-def _changes(model: TitleChanges | AddressChanges) -> dict[str, Any]:
-    return model.model_dump(exclude_unset=True, exclude_none=True, mode="json")
+# Request bodies are the use cases' commands (less the id the URL carries): their limits and docs are declared
+# once, in the command; only the examples are the API document's own.
+_TITLE_EXAMPLES = {
+    "invoice_title": "示例科技有限公司",
+    "register_no": "91350100M000100Y43",
+    "start_cycle": 202401,
+    "end_cycle": 202612,
+}
+_ADDRESS_EXAMPLES = {
+    "addressee": "张三",
+    "phone": "18588888888",
+    "province": "浙江省",
+    "city": "杭州市",
+    "street": "文一西路969号",
+    "county": "余杭区",
+    "postal_code": "311121",
+}
+if TYPE_CHECKING:  # to mypy, a body is what it parses into; ``as_command`` makes the command of it
+    TitleBody = CreateTitle
+    AddressBody = CreateAddress
+    TitleChangesBody = object
+    AddressChangesBody = object
+else:
+    TitleBody = body_of(CreateTitle, examples=_TITLE_EXAMPLES)
+    TitleChangesBody = body_of(ChangeTitle, without=("title_id",), examples=_TITLE_EXAMPLES)
+    AddressBody = body_of(CreateAddress, examples=_ADDRESS_EXAMPLES)
+    AddressChangesBody = body_of(ChangeAddress, without=("address_id",), examples=_ADDRESS_EXAMPLES)
 
 
 @router.get("/account", response_model=AccountOut, tags=["account"])
@@ -98,15 +118,17 @@ def list_titles(
 @router.post("/titles", status_code=201, response_model=TitleOut, tags=["titles"], responses=WRITE)
 async def create_title(
     request: Request,
-    body: TitleFields,
+    body: TitleBody,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:CreateTitle")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """File a title for review. Send ``Idempotency-Key`` to make retries safe."""
-    data = TitleData.from_json(body.model_dump(mode="json"))
+    command = as_command(CreateTitle, body)
     user_id = user_id_of(actor)
-    return await write(request, rt, actor, idempotency_key, lambda: titles.create_title(rt, actor, user_id, data), 201)
+    return await write(
+        request, rt, actor, idempotency_key, lambda: titles.create_title(rt, actor, user_id, command), 201
+    )
 
 
 @router.get("/titles/{title_id}", response_model=TitleOut, tags=["titles"], responses=READ_ONE)
@@ -118,13 +140,14 @@ def get_title(title_id: PathId, rt: CurrentRuntime, actor: Annotated[Actor, allo
 async def update_title(
     request: Request,
     title_id: PathId,
-    body: TitleChanges,
+    body: TitleChangesBody,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateTitle")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Edit a title that has no approved version yet; it goes (back) under review."""
-    command = ChangeTitle(title_id, **_changes(body))
+    """Edit a title that has no approved version yet; it goes (back) under review. Absent or ``null``
+    fields keep their value."""
+    command = as_command(ChangeTitle, body, title_id=title_id)
     return await write(request, rt, actor, idempotency_key, lambda: titles.update_title(rt, actor, command))
 
 
@@ -132,13 +155,14 @@ async def update_title(
 async def submit_title_change(
     request: Request,
     title_id: PathId,
-    body: TitleChanges,
+    body: TitleChangesBody,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateTitle")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Propose a change to an approved title; the approved values stay in force until it is reviewed."""
-    command = ChangeTitle(title_id, **_changes(body))
+    """Propose a change to an approved title; the approved values stay in force until it is reviewed.
+    Absent or ``null`` fields keep their value."""
+    command = as_command(ChangeTitle, body, title_id=title_id)
     return await write(request, rt, actor, idempotency_key, lambda: titles.submit_change(rt, actor, command))
 
 
@@ -151,7 +175,8 @@ async def withdraw_title(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Withdraw a title, or the pending change of an approved title, from review."""
-    return await write(request, rt, actor, idempotency_key, lambda: titles.withdraw(rt, actor, title_id))
+    command = ReviewTitle(title_id, Decision.WITHDRAW)
+    return await write(request, rt, actor, idempotency_key, lambda: titles.review_title(rt, actor, command))
 
 
 # --- documents ------------------------------------------------------------------------------------------
@@ -215,15 +240,16 @@ def list_addresses(
 @router.post("/addresses", status_code=201, response_model=AddressOut, tags=["addresses"], responses=WRITE)
 async def create_address(
     request: Request,
-    body: AddressFields,
+    body: AddressBody,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:CreateAddress")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    data = AddressData(**body.model_dump())
+    """Add a mailing address for paper invoices."""
+    command = as_command(CreateAddress, body)
     user_id = user_id_of(actor)
     return await write(
-        request, rt, actor, idempotency_key, lambda: addresses.create_address(rt, actor, user_id, data), 201
+        request, rt, actor, idempotency_key, lambda: addresses.create_address(rt, actor, user_id, command), 201
     )
 
 
@@ -238,12 +264,13 @@ def get_address(
 async def update_address(
     request: Request,
     address_id: PathId,
-    body: AddressChanges,
+    body: AddressChangesBody,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateAddress")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    command = ChangeAddress(address_id, **_changes(body))
+    """Change an address; absent or ``null`` fields keep their value."""
+    command = as_command(ChangeAddress, body, address_id=address_id)
     return await write(request, rt, actor, idempotency_key, lambda: addresses.update_address(rt, actor, command))
 
 

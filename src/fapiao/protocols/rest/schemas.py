@@ -1,8 +1,9 @@
-"""Request and response bodies of the REST API: FastAPI validates against them, answers through them and
-documents them, so the OpenAPI document is exactly what a client gets.
+"""Response bodies of the REST API: FastAPI answers through them and documents them, so the OpenAPI document
+is exactly what a client gets.
 
-Output models are separate from the input ones: they declare what a stored record holds, without the input
-limits (a title filed through another protocol may hold what this API would refuse), and no internal row ids.
+Request bodies are the use cases' commands (``bodies.body_of``). Output models declare what a stored record
+holds, without the input limits (a title filed through another protocol may hold what this API would refuse),
+and no internal row ids.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from fapiao.domain.titles import AdjustType, CustomerType, InvoiceKind, Taxpayer
 T = TypeVar("T")
 
 MAX_ID = 2**63 - 1  # the largest id (or amount) either store holds: larger numbers are refused, not a 500
-MAX_INT32 = 2**31 - 1  # the largest small number column (a title's issue_type)
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's id, as its answers show it.")]
 
@@ -79,46 +79,6 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 # --- titles ---------------------------------------------------------------------------------------------
 
 
-class TitleFields(Strict):
-    invoice_title: str = Field(max_length=100, examples=["示例科技有限公司"])
-    holder_kind: HolderKind = HolderKind.ENTERPRISE
-    invoice_kind: InvoiceKind = InvoiceKind.PLAIN
-    taxpayer_type: TaxpayerType = TaxpayerType.GENERAL
-    customer_type: CustomerType = CustomerType.COMPANY
-    issue_type: int = Field(default=1, ge=0, le=MAX_INT32)
-    register_no: str = Field(default="", max_length=26, examples=["91350100M000100Y43"])
-    bank: str = Field(default="", max_length=120)
-    bank_no: str = Field(default="", max_length=100)
-    address: str = Field(default="", max_length=300)
-    phone: str = Field(default="", max_length=60)
-    taxation_license: str = Field(default="", description="File name of an uploaded tax registration scan.")
-    title_change_instructions: str = Field(default="", description="File name of an uploaded change statement.")
-    default_remark: str = Field(default="", max_length=450)
-    start_cycle: int | None = Field(default=None, examples=[202401], description="First valid month, YYYYMM.")
-    end_cycle: int | None = Field(default=None, examples=[202612], description="Last valid month, YYYYMM.")
-
-
-class TitleChanges(Strict):
-    """Fields to change; absent fields keep their value."""
-
-    invoice_title: str | None = Field(default=None, max_length=100)
-    holder_kind: HolderKind | None = None
-    invoice_kind: InvoiceKind | None = None
-    taxpayer_type: TaxpayerType | None = None
-    customer_type: CustomerType | None = None
-    issue_type: int | None = Field(default=None, ge=0, le=MAX_INT32)
-    register_no: str | None = Field(default=None, max_length=26)
-    bank: str | None = Field(default=None, max_length=120)
-    bank_no: str | None = Field(default=None, max_length=100)
-    address: str | None = Field(default=None, max_length=300)
-    phone: str | None = Field(default=None, max_length=60)
-    taxation_license: str | None = None
-    title_change_instructions: str | None = None
-    default_remark: str | None = Field(default=None, max_length=450)
-    start_cycle: int | None = None
-    end_cycle: int | None = None
-
-
 class TitleDataOut(BaseModel):
     invoice_title: str
     holder_kind: HolderKind
@@ -153,28 +113,6 @@ class TitleOut(BaseModel):
 
 
 # --- addresses ------------------------------------------------------------------------------------------
-
-
-class AddressFields(Strict):
-    addressee: str = Field(max_length=200, examples=["张三"])
-    phone: str = Field(max_length=200, examples=["18588888888"])
-    province: str = Field(max_length=200, examples=["浙江省"])
-    city: str = Field(max_length=200, examples=["杭州市"])
-    street: str = Field(max_length=200, examples=["文一西路969号"])
-    county: str = Field(default="", max_length=200, examples=["余杭区"])
-    postal_code: str = Field(default="", max_length=200, examples=["311121"])
-    biz_type: str = Field(default="", max_length=200)
-
-
-class AddressChanges(Strict):
-    addressee: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=200)
-    province: str | None = Field(default=None, max_length=200)
-    city: str | None = Field(default=None, max_length=200)
-    street: str | None = Field(default=None, max_length=200)
-    county: str | None = Field(default=None, max_length=200)
-    postal_code: str | None = Field(default=None, max_length=200)
-    biz_type: str | None = Field(default=None, max_length=200)
 
 
 class AddressDataOut(BaseModel):
