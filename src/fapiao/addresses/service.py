@@ -20,6 +20,7 @@ from fapiao.usecases.pagination import Page, PageRequest, paginate
 
 def create_address(rt: Runtime, actor: Actor, user_id: int, command: AddressData) -> AddressView:
     """Add an address (``command``: a ``CreateAddress``, or any ``AddressData``)."""
+    spec.check(command)
     data = check_address(command)
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
@@ -32,6 +33,7 @@ def create_address(rt: Runtime, actor: Actor, user_id: int, command: AddressData
 
 
 def update_address(rt: Runtime, actor: Actor, command: ChangeAddress) -> AddressView:
+    spec.check(command)
     with rt.db.transaction() as session:
         row, account = _load(session, actor, command.address_id)
         before = address_data(row)

@@ -58,6 +58,7 @@ def create_title(
 ) -> TitleView:
     """File a new title for review (``command``: a ``CreateTitle``, or any ``TitleData``).
     ``title_id``/``created_at`` are for imports and the demo only."""
+    spec.check(command)
     checked = check_title(command, strict=_strict(rt))
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
@@ -85,6 +86,7 @@ def create_title(
 
 def update_title(rt: Runtime, actor: Actor, command: ChangeTitle) -> TitleView:
     """Edit a title that has no approved version yet, and put it (back) under review."""
+    spec.check(command)
     with rt.db.transaction() as session:
         row, account = _load(session, actor, command.title_id)
         require_transition("resubmit", TitleStatus(row.status), has_pending_change=row.pending_change is not None)
@@ -98,6 +100,7 @@ def update_title(rt: Runtime, actor: Actor, command: ChangeTitle) -> TitleView:
 
 def submit_change(rt: Runtime, actor: Actor, command: ChangeTitle) -> TitleView:
     """Propose a change to an approved title. The approved values stay in force until it is approved."""
+    spec.check(command)
     with rt.db.transaction() as session:
         row, account = _load(session, actor, command.title_id)
         require_transition("change", TitleStatus(row.status), has_pending_change=row.pending_change is not None)
