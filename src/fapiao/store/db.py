@@ -19,6 +19,25 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# Called with the SQL text of each statement ``raw_fetch`` and ``raw_cursor`` send: they bypass SQLAlchemy's
+# events, and the statement budgets of the test suite must see them too. Empty outside tests: one check.
+raw_statement_listeners: list[Callable[[str], None]] = []
+
+
+class _ObservedCursor:
+    """A DBAPI cursor that tells ``raw_statement_listeners`` what it executes."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, parameters: Any = ()) -> Any:
+        for listener in raw_statement_listeners:
+            listener(sql)
+        return self._cursor.execute(sql, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
 
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` URLs and use psycopg 3 for them."""
@@ -128,6 +147,8 @@ class Database:
                 driver.autocommit = True  # type: ignore[union-attr]
             try:
                 cursor = connection.cursor()
+                if raw_statement_listeners:
+                    cursor = _ObservedCursor(cursor)
                 cursor.execute(sql, parameters)
                 rows = [tuple(row) for row in cursor.fetchall()]
                 cursor.close()
@@ -146,6 +167,8 @@ class Database:
         connection = self.engine.raw_connection()
         try:
             cursor = connection.cursor()
+            if raw_statement_listeners:
+                cursor = _ObservedCursor(cursor)
             if write and self.dialect == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE")
             try:
