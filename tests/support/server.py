@@ -22,6 +22,10 @@ def free_port() -> int:
         return port
 
 
+class PortTaken(RuntimeError):
+    """Another process bound the port between ``free_port`` and the server's start."""
+
+
 class ServerProcess:
     def __init__(self, settings: Settings, *extra: str) -> None:
         self.settings = settings
@@ -43,7 +47,20 @@ class ServerProcess:
         )
         return env
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 20.0, attempts: int = 3) -> None:
+        """Start and wait for ``/healthz``. The port was free when chosen, but a test in another xdist worker
+        may bind it first: then the server exits at once with "address already in use" and we try another."""
+        for attempt in range(attempts):
+            try:
+                self._start_once(timeout)
+                return
+            except PortTaken:
+                if attempt == attempts - 1:
+                    raise
+                self.port = free_port()
+                self.log = self.log.with_name(f"server-{self.port}.log")
+
+    def _start_once(self, timeout: float) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "fapiao", "serve", "--port", str(self.port), *self.extra]
         with self.log.open("ab") as log:
@@ -51,9 +68,13 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log.read_text()}")
+                output = self.log.read_text()
+                if "address already in use" in output.lower():
+                    raise PortTaken(self.port)
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{output}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                # still ours: a server that lost the port race could see another worker's server answer
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200 and self.process.poll() is None:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
