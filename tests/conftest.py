@@ -25,7 +25,11 @@ from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 from fapiao.store.db import Database, normalise_url
 from tests.support.cli import Cli
+from tests.support.paths import python_path
 from tests.support.server import ServerProcess
+
+# Every subprocess (servers, CLI commands, webhook workers) imports the fapiao under test.
+os.environ["PYTHONPATH"] = python_path()
 
 POSTGRES_URL = os.environ.get("FAPIAO_TEST_DATABASE_URL")
 _SKIP_PG = "PostgreSQL tests need FAPIAO_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"

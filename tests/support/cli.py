@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from fapiao.settings import Settings
+from tests.support.paths import python_path
 
 
 class Cli:
@@ -20,6 +21,7 @@ class Cli:
             "HOME": str(self.settings.data_dir),
             "FAPIAO_DATABASE_URL": self.settings.resolved_database_url,
             "FAPIAO_DATA_DIR": str(self.settings.data_dir),
+            "PYTHONPATH": python_path(),
         }
         return subprocess.run(
             [sys.executable, "-m", "fapiao", *args], capture_output=True, text=True, env=env, timeout=60, check=False

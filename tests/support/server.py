@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from fapiao.settings import Settings
+from tests.support.paths import python_path
 
 
 def free_port() -> int:
@@ -44,6 +45,7 @@ class ServerProcess:
             FAPIAO_DATABASE_URL=self.settings.resolved_database_url,
             FAPIAO_DATA_DIR=str(self.settings.data_dir),
             FAPIAO_PROFILE=self.settings.profile.value,
+            PYTHONPATH=python_path(),
         )
         return env
 
