@@ -77,6 +77,10 @@ class ServerProcess:
             try:
                 # still ours: a server that lost the port race could see another worker's server answer
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200 and self.process.poll() is None:
+                    # Ready means the REST app too: it is built in the background after start-up, and a
+                    # loaded machine (parallel workers) stretches that past a test client's 5 s timeout.
+                    left = max(deadline - time.monotonic(), 1.0)
+                    httpx.get(f"{self.url}/api/v1/openapi.json", timeout=left).raise_for_status()
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
