@@ -61,7 +61,7 @@ def main() -> int:
     print(f"{'package':<14} {'branch coverage':>16}")
     for package in _packages(measured):
         figure = _percent(cov, [_pattern(package)])
-        mark = " (gated)" if package in GATED else ""
+        mark = "" if package not in GATED else " (gated)" if (figure or 0) >= THRESHOLD else " (gated, short)"
         print(f"{package:<14} {'-' if figure is None else f'{figure:.1f} %':>16}{mark}")
     gated = _percent(cov, [_pattern(package) for package in GATED])
     everything = _percent(cov, [_pattern("")])
