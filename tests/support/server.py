@@ -23,6 +23,34 @@ def free_port() -> int:
         return port
 
 
+def listens(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds the listening TCP socket on ``port`` (Linux ``/proc``; elsewhere assumed).
+
+    On a machine where many test suites start servers, a port chosen free can be taken before our server binds
+    it; then ``/healthz`` answers from someone else's server while ours is about to exit.
+    """
+    tables = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]
+    if not tables[0].exists():
+        return True
+    inodes = set()
+    for table in tables:
+        for line in table.read_text().splitlines()[1:] if table.exists() else ():
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for descriptor in descriptors:
+        try:
+            if os.readlink(descriptor) in inodes:
+                return True
+        except OSError:
+            continue
+    return False
+
+
 class PortTaken(RuntimeError):
     """Another process bound the port between ``free_port`` and the server's start."""
 
@@ -75,15 +103,16 @@ class ServerProcess:
                     raise PortTaken(self.port)
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{output}")
             try:
-                # still ours: a server that lost the port race could see another worker's server answer
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200 and self.process.poll() is None:
+                # ours: a server that lost the port race would otherwise see another server answer
+                if listens(self.process.pid, self.port) and httpx.get(f"{self.url}/healthz", timeout=1).is_success:
                     # Ready means the REST app too: it is built in the background after start-up, and a
                     # loaded machine (parallel workers) stretches that past a test client's 5 s timeout.
                     left = max(deadline - time.monotonic(), 1.0)
                     httpx.get(f"{self.url}/api/v1/openapi.json", timeout=left).raise_for_status()
                     return
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log.read_text()}")
 
     def stop(self) -> None:
