@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
+# pytest-xdist workers for `make test`: one per core. Measured on the 2-core machine (PostgreSQL included,
+# with coverage, a shared and loaded machine): serial without coverage 19.5 min, -n 2 6.0 min, -n 4 6.4-8.2 min.
+TEST_WORKERS ?= auto
+
 .PHONY: install run test lint types unit bench
 
 $(BIN)/fapiao: requirements.lock pyproject.toml
@@ -24,8 +28,15 @@ lint: install
 types: install
 	$(BIN)/mypy
 
+# Parallel (one module per worker: its server and store are set up once), with branch coverage, then the
+# per-package report and the gate (tests/support/coverage_gate.py: >= 90 % over domain and the features).
 test: lint types
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --cov --cov-report=
+	$(BIN)/python -m tests.support.coverage_gate
+
+# The quick loop: unit tests only, no server processes, SQLite only unless FAPIAO_TEST_DATABASE_URL is set.
+unit: install
+	$(BIN)/pytest tests/unit -m "not slow" -q
 
 # Speed, scale and footprint against baselines measured in the same run (see bench/README.md).
 # Options through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--quick"`; needs wrk (apt-get install -y wrk).

@@ -2,6 +2,10 @@
 
 Storage and API tests run on SQLite always and on PostgreSQL when ``FAPIAO_TEST_DATABASE_URL`` is set
 (``.ci/run`` sets it). Each PostgreSQL test gets a database of its own, cloned from a migrated template.
+
+Safe under pytest-xdist (``make test`` runs ``-n``): every worker has its own temporary directory (the SQLite
+template lives there), its own uniquely named PostgreSQL template and test databases, and servers on ports
+the kernel hands out (tests/support/server.py retries when another worker took one first).
 """
 
 from __future__ import annotations
@@ -21,7 +25,11 @@ from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 from fapiao.store.db import Database, normalise_url
 from tests.support.cli import Cli
+from tests.support.paths import python_path
 from tests.support.server import ServerProcess
+
+# Every subprocess (servers, CLI commands, webhook workers) imports the fapiao under test.
+os.environ["PYTHONPATH"] = python_path()
 
 POSTGRES_URL = os.environ.get("FAPIAO_TEST_DATABASE_URL")
 _SKIP_PG = "PostgreSQL tests need FAPIAO_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
@@ -34,6 +42,16 @@ ENGINES = [
         marks=[pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=_SKIP_PG)],
     ),
 ]
+
+
+# Fixtures that start a real ``fapiao`` process (a server or a CLI command): a test that uses one is ``slow``.
+PROCESS_FIXTURES = frozenset({"server", "cli", "stack", "live"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     max_document_bytes: int = 5 * 1024 * 1024
     log_level: str = "INFO"
-    signature_skew_seconds: int = 900
+    # The Alibaba Cloud RPC clock skew (15 minutes) is the protocol's rule, not a setting: the nonce window
+    # is derived from it (protocols/aliyun/signing.py CLOCK_SKEW).
     # TOP gateway (/router/rest) and its TMC queue.
     operator_token: str | None = Field(default=None, repr=False)  # bearer token of /api/v1/admin; unset: disabled
     top_timestamp_skew_seconds: int = 600  # TOP tolerates 10 minutes
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_response_bytes: int = Field(default=4096, ge=0)
     webhook_allow_private: bool | None = None
-    run_worker: bool = False  # set by `fapiao serve` for its in-process webhook worker
+    run_worker: bool = False  # set by `fapiao serve` on SQLite for its in-process webhook worker
 
     @field_validator("webhook_schedule", mode="before")
     @classmethod

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from typing import Any
 
 from fapiao.settings import Settings
+from tests.support.paths import python_path
 
 
 class Cli:
@@ -18,13 +18,11 @@ class Cli:
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         env = {
             "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
             "HOME": str(self.settings.data_dir),
             "FAPIAO_DATABASE_URL": self.settings.resolved_database_url,
             "FAPIAO_DATA_DIR": str(self.settings.data_dir),
+            "PYTHONPATH": python_path(),
         }
-        if "PYTHONPATH" in os.environ:  # a checkout run without installing it (a git worktree) tests its own code
-            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         return subprocess.run(
             [sys.executable, "-m", "fapiao", *args], capture_output=True, text=True, env=env, timeout=60, check=False
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from fapiao.settings import Settings
+from tests.support.paths import python_path
 
 
 def free_port() -> int:
@@ -20,6 +21,38 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def listens(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds the listening TCP socket on ``port`` (Linux ``/proc``; elsewhere assumed).
+
+    On a machine where many test suites start servers, a port chosen free can be taken before our server binds
+    it; then ``/healthz`` answers from someone else's server while ours is about to exit.
+    """
+    tables = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]
+    if not tables[0].exists():
+        return True
+    inodes = set()
+    for table in tables:
+        for line in table.read_text().splitlines()[1:] if table.exists() else ():
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for descriptor in descriptors:
+        try:
+            if os.readlink(descriptor) in inodes:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+class PortTaken(RuntimeError):
+    """Another process bound the port between ``free_port`` and the server's start."""
 
 
 class ServerProcess:
@@ -40,10 +73,24 @@ class ServerProcess:
             FAPIAO_DATABASE_URL=self.settings.resolved_database_url,
             FAPIAO_DATA_DIR=str(self.settings.data_dir),
             FAPIAO_PROFILE=self.settings.profile.value,
+            PYTHONPATH=python_path(),
         )
         return env
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 20.0, attempts: int = 3) -> None:
+        """Start and wait for ``/healthz``. The port was free when chosen, but a test in another xdist worker
+        may bind it first: then the server exits at once with "address already in use" and we try another."""
+        for attempt in range(attempts):
+            try:
+                self._start_once(timeout)
+                return
+            except PortTaken:
+                if attempt == attempts - 1:
+                    raise
+                self.port = free_port()
+                self.log = self.log.with_name(f"server-{self.port}.log")
+
+    def _start_once(self, timeout: float) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "fapiao", "serve", "--port", str(self.port), *self.extra]
         with self.log.open("ab") as log:
@@ -51,12 +98,21 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log.read_text()}")
+                output = self.log.read_text()
+                if "address already in use" in output.lower():
+                    raise PortTaken(self.port)
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{output}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                # ours: a server that lost the port race would otherwise see another server answer
+                if listens(self.process.pid, self.port) and httpx.get(f"{self.url}/healthz", timeout=1).is_success:
+                    # Ready means the REST app too: it is built in the background after start-up, and a
+                    # loaded machine (parallel workers) stretches that past a test client's 5 s timeout.
+                    left = max(deadline - time.monotonic(), 1.0)
+                    httpx.get(f"{self.url}/api/v1/openapi.json", timeout=left).raise_for_status()
                     return
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log.read_text()}")
 
     def stop(self) -> None:
