@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select, text
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import (
+    AttachPolicy,
+    CreateAccessKey,
+    CreateAccount,
+    CreateRamUser,
+    DetachPolicy,
+    SetAccessKeyEnabled,
+)
 from fapiao.audit import service as audit
 from fapiao.audit.commands import ListAuditEvents
 from fapiao.auth import credentials
@@ -30,7 +40,7 @@ def test_secrets_are_encrypted_at_rest_and_verifiable(runtime: Runtime) -> None:
 
 def test_disabled_keys_stop_authenticating(runtime: Runtime) -> None:
     who = factories.customer(runtime)
-    accounts.set_access_key_enabled(runtime, OPERATOR, who.key_id, False)
+    accounts.set_access_key_enabled(runtime, OPERATOR, SetAccessKeyEnabled(who.key_id, False))
     with pytest.raises(Unauthenticated):
         credentials.resolve_access_key(runtime, who.key_id)
     with pytest.raises(Unauthenticated):
@@ -39,32 +49,34 @@ def test_disabled_keys_stop_authenticating(runtime: Runtime) -> None:
 
 def test_ram_user_key_carries_its_policies(runtime: Runtime) -> None:
     who = factories.customer(runtime)
-    accounts.create_ram_user(runtime, OPERATOR, who.user_id, "billing-bot")
-    accounts.attach_policy(runtime, OPERATOR, who.user_id, "billing-bot", "invoice-read", POLICY)
-    key = accounts.create_access_key(runtime, OPERATOR, who.user_id, ram_user="billing-bot")
+    accounts.create_ram_user(runtime, OPERATOR, CreateRamUser(who.user_id, "billing-bot"))
+    accounts.attach_policy(
+        runtime, OPERATOR, AttachPolicy(who.user_id, "billing-bot", "invoice-read", json.dumps(POLICY))
+    )
+    key = accounts.create_access_key(runtime, OPERATOR, CreateAccessKey(who.user_id, "billing-bot"))
     actor = credentials.resolve_access_key(runtime, key.key.key_id).actor
     actor.require("bss:QueryCustomerInvoiceInfo")
     with pytest.raises(PermissionDenied) as denied:
         actor.require("bss:ApplyInvoice")
     assert "bss:ApplyInvoice" in denied.value.message
-    detached = accounts.detach_policy(runtime, OPERATOR, who.user_id, "billing-bot", "invoice-read")
+    detached = accounts.detach_policy(runtime, OPERATOR, DetachPolicy(who.user_id, "billing-bot", "invoice-read"))
     assert detached.policies == {}
 
 
 def test_bad_input_changes_nothing(runtime: Runtime) -> None:
     who = factories.customer(runtime, nick="taken")
     with pytest.raises(Conflict):
-        accounts.create_account(runtime, OPERATOR, "taken")
+        accounts.create_account(runtime, OPERATOR, CreateAccount("taken"))
     with pytest.raises(ValidationFailed):
-        accounts.attach_policy(runtime, OPERATOR, who.user_id, "nobody", "p", '{"Version": "1"}')
+        accounts.attach_policy(runtime, OPERATOR, AttachPolicy(who.user_id, "nobody", "p", '{"Version": "1"}'))
     with pytest.raises(NotFound):
-        accounts.create_access_key(runtime, OPERATOR, who.user_id, ram_user="nobody")
+        accounts.create_access_key(runtime, OPERATOR, CreateAccessKey(who.user_id, "nobody"))
     assert [a.user_nick for a in accounts.list_accounts(runtime, OPERATOR)] == ["taken"]
 
 
 def test_everything_is_audited_with_before_and_after(runtime: Runtime) -> None:
     who = factories.customer(runtime)
-    accounts.set_access_key_enabled(runtime, OPERATOR, who.key_id, False)
+    accounts.set_access_key_enabled(runtime, OPERATOR, SetAccessKeyEnabled(who.key_id, False))
     events = audit.list_events(runtime, OPERATOR, ListAuditEvents(account_id=who.account_id)).items
     assert [e.action for e in events] == ["access_key.disable", "access_key.create", "account.create"]
     assert events[0].before == {"enabled": True} and events[0].after == {"enabled": False}
