@@ -3,7 +3,6 @@ authorise apps; operators manage apps with the bearer token) and the ``fapiao`` 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import httpx
@@ -91,7 +90,7 @@ def test_ram_users_need_the_application_permissions(stack: Stack) -> None:
     accounts.create_ram_user(stack.runtime, OPERATOR, CreateRamUser(who.user_id, "bot"))
     key = accounts.create_access_key(stack.runtime, OPERATOR, CreateAccessKey(who.user_id, "bot"))
     reader = '{"Version":"1","Statement":[{"Effect":"Allow","Action":["fapiao:ListApplications"],"Resource":"*"}]}'
-    accounts.attach_policy(stack.runtime, OPERATOR, AttachPolicy(who.user_id, "bot", "read", json.dumps(reader)))
+    accounts.attach_policy(stack.runtime, OPERATOR, AttachPolicy(who.user_id, "bot", "read", reader))
     with httpx.Client(base_url=stack.url + "/api/v1", auth=(key.key.key_id, key.secret), timeout=10) as api:
         assert api.get("/applications").status_code == 200
         assert api.post("/applications", json={"title_id": 1, "item_ids": [1]}).status_code == 403
