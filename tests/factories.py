@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import CreateAccessKey, CreateAccount
 from fapiao.addresses import service as addresses
 from fapiao.addresses.views import AddressView
 from fapiao.applications import service as applications
@@ -72,8 +73,8 @@ class Customer:
 
 
 def customer(rt: Runtime, nick: str | None = None, **kwargs: Any) -> Customer:
-    account = accounts.create_account(rt, OPERATOR, nick or f"customer{next(_counter)}", **kwargs)
-    key = accounts.create_access_key(rt, OPERATOR, account.user_id)
+    account = accounts.create_account(rt, OPERATOR, CreateAccount(nick or f"customer{next(_counter)}", **kwargs))
+    key = accounts.create_access_key(rt, OPERATOR, CreateAccessKey(account.user_id))
     return Customer(account.user_id, account.id, key.key.key_id, key.secret)
 
 

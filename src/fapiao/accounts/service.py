@@ -1,93 +1,69 @@
-"""Accounts, their access keys, RAM users and RAM policies."""
+"""Accounts, their access keys, RAM users and RAM policies: one function per use case, each one transaction
+that checks the actor and records the audit entry. Opening accounts is an operator's (or the system's);
+a customer acts on its own account only, and another account's records read as not found."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import string
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fapiao.accounts import queries
+from fapiao.accounts.commands import (
+    AttachPolicy,
+    CreateAccessKey,
+    CreateAccount,
+    CreateRamUser,
+    DetachPolicy,
+    SetAccessKeyEnabled,
+)
+from fapiao.accounts.views import AccessKeyView, AccountView, NewAccessKey, RamUserView, account_view, ram_user_view
 from fapiao.audit import service as audit
 from fapiao.crypto import random_token
-from fapiao.domain.errors import Conflict, NotFound, ValidationFailed
+from fapiao.domain.errors import Conflict, NotFound, PermissionDenied, Reason, ValidationFailed
 from fapiao.domain.policies import parse_policy
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account, RamPolicy, RamUser
-from fapiao.usecases.actor import Actor
+from fapiao.usecases import spec
+from fapiao.usecases.actor import Actor, ActorKind
 from fapiao.usecases.serialize import to_jsonable
 
 _KEY_ID_ALPHABET = string.ascii_letters + string.digits
+_OPERATORS = (ActorKind.OPERATOR, ActorKind.SYSTEM)
 
 
-@dataclass(frozen=True)
-class AccountView:
-    id: int
-    user_id: int
-    user_nick: str
-    real_name_verified: bool
-    enabled: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class AccessKeyView:
-    key_id: str
-    user_id: int
-    ram_user: str | None
-    enabled: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class NewAccessKey:
-    """A key as created: the only time its secret is shown."""
-
-    key: AccessKeyView
-    secret: str
-
-
-@dataclass(frozen=True)
-class RamUserView:
-    id: int
-    user_id: int
-    name: str
-    display_name: str
-    policies: dict[str, dict[str, Any]]
-
-
-def create_account(
-    rt: Runtime, actor: Actor, user_nick: str, *, user_id: int | None = None, real_name_verified: bool = False
-) -> AccountView:
-    user_nick = user_nick.strip()
-    if not user_nick or len(user_nick) > 64:
-        raise ValidationFailed("user_nick must have 1 to 64 characters", field="user_nick")
-    if user_id is None:
-        user_id = 10**15 + secrets.randbelow(9 * 10**15)  # 16 digits, like Alibaba Cloud account ids
-    elif not 0 < user_id < 2**63:
-        raise ValidationFailed("user_id must be a positive 64-bit integer", field="user_id")
+def create_account(rt: Runtime, actor: Actor, command: CreateAccount) -> AccountView:
+    """Open an account; without a ``user_id`` it gets 16 random digits, like Alibaba Cloud account ids."""
+    if actor.kind not in _OPERATORS:
+        raise PermissionDenied("only an operator may open accounts", reason=Reason.FORBIDDEN)
+    command = dataclasses.replace(command, user_nick=command.user_nick.strip())
+    spec.check(command)
+    user_id = command.user_id if command.user_id is not None else 10**15 + secrets.randbelow(9 * 10**15)
     try:
         with rt.db.transaction() as session:
-            row = Account(user_id=user_id, user_nick=user_nick, real_name_verified=real_name_verified)
+            row = Account(user_id=user_id, user_nick=command.user_nick, real_name_verified=command.real_name_verified)
             session.add(row)
             session.flush()
             view = account_view(row)
             audit.record(session, actor, "account.create", "account", user_id, account_id=row.id, after=_jsonable(view))
     except IntegrityError:
-        raise Conflict(f"an account with user_id {user_id} or nick {user_nick!r} exists", field="user_id") from None
+        raise Conflict(
+            f"an account with user_id {user_id} or nick {command.user_nick!r} exists", field="user_id"
+        ) from None
     return view
 
 
 def list_accounts(rt: Runtime, actor: Actor) -> list[AccountView]:
+    """Every account for operators; a customer's own account for a customer."""
+    query = queries.ALL_ACCOUNTS
+    if actor.is_customer:
+        query = query.where(Account.id == actor.account_id)
     with rt.db.transaction() as session:
-        query = select(Account).order_by(Account.id)
-        if actor.is_customer:
-            query = query.where(Account.id == actor.account_id)
         return [account_view(a) for a in session.scalars(query)]
 
 
@@ -99,30 +75,30 @@ def get_account(rt: Runtime, actor: Actor, user_id: int) -> AccountView:
 
 
 def load_account(session: Session, user_id: int) -> Account:
-    row = session.scalars(select(Account).where(Account.user_id == user_id)).first()
+    """The account with this UserId, for every feature's use cases (inside their transaction)."""
+    row = session.scalars(queries.ACCOUNT_BY_USER_ID, {"user_id": user_id}).first()
     if row is None:
         raise NotFound(f"account {user_id} does not exist", field="user_id")
     return row
 
 
-def create_access_key(
-    rt: Runtime, actor: Actor, user_id: int, *, ram_user: str | None = None, key_id: str | None = None
-) -> NewAccessKey:
-    """Create a key for the account (root) or one of its RAM users. ``key_id`` is only for fixed demo keys."""
+def create_access_key(rt: Runtime, actor: Actor, command: CreateAccessKey) -> NewAccessKey:
+    """Create a key for the account's root or one of its RAM users. ``key_id`` is only for fixed demo keys."""
+    spec.check(command)
     secret = random_token(30)
     with rt.db.transaction() as session:
-        account = load_account(session, user_id)
+        account = load_account(session, command.user_id)
         actor.require_account(account.id)
-        ram = _load_ram_user(session, account.id, ram_user) if ram_user else None
+        ram = _load_ram_user(session, account.id, command.ram_user) if command.ram_user else None
         row = AccessKey(
-            key_id=key_id or "LTAI" + random_token(20, _KEY_ID_ALPHABET),
+            key_id=command.key_id or "LTAI" + random_token(20, _KEY_ID_ALPHABET),
             secret_sealed=rt.box.seal(secret),
             account_id=account.id,
             ram_user_id=ram.id if ram else None,
         )
         session.add(row)
         session.flush()
-        view = AccessKeyView(row.key_id, user_id, ram_user, True, row.created_at)
+        view = AccessKeyView(row.key_id, command.user_id, command.ram_user, True, row.created_at)
         audit.record(
             session,
             actor,
@@ -130,27 +106,25 @@ def create_access_key(
             "access_key",
             row.key_id,
             account_id=account.id,
-            after={"key_id": row.key_id, "ram_user": ram_user},
+            after={"key_id": row.key_id, "ram_user": command.ram_user},
         )
     return NewAccessKey(view, secret)
 
 
 def list_access_keys(rt: Runtime, actor: Actor, user_id: int) -> list[AccessKeyView]:
+    """An account's keys, oldest first, without their secrets."""
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
         actor.require_account(account.id)
-        rows = session.execute(
-            select(AccessKey, RamUser.name)
-            .outerjoin(RamUser, RamUser.id == AccessKey.ram_user_id)
-            .where(AccessKey.account_id == account.id)
-            .order_by(AccessKey.id)
-        )
+        rows = session.execute(queries.KEYS_OF_ACCOUNT, {"account_id": account.id})
         return [AccessKeyView(k.key_id, user_id, name, k.enabled, k.created_at) for k, name in rows]
 
 
-def set_access_key_enabled(rt: Runtime, actor: Actor, key_id: str, enabled: bool) -> AccessKeyView:
+def set_access_key_enabled(rt: Runtime, actor: Actor, command: SetAccessKeyEnabled) -> AccessKeyView:
+    spec.check(command)
+    key_id, enabled = command.key_id, command.enabled
     with rt.db.transaction() as session:
-        row = session.scalars(select(AccessKey).where(AccessKey.key_id == key_id)).first()
+        row = session.scalars(queries.KEY_BY_ID, {"key_id": key_id}).first()
         if row is None:
             raise NotFound(f"access key {key_id} does not exist", field="key_id")
         actor.require_account(row.account_id)
@@ -171,18 +145,18 @@ def set_access_key_enabled(rt: Runtime, actor: Actor, key_id: str, enabled: bool
         return AccessKeyView(key_id, account.user_id, ram.name if ram else None, enabled, row.created_at)
 
 
-def create_ram_user(rt: Runtime, actor: Actor, user_id: int, name: str, display_name: str = "") -> RamUserView:
-    name = name.strip()
-    if not name or len(name) > 64 or not all(c.isalnum() or c in "._-@" for c in name):
-        raise ValidationFailed("RAM user names have 1 to 64 letters, digits, '.', '_', '-' or '@'", field="name")
+def create_ram_user(rt: Runtime, actor: Actor, command: CreateRamUser) -> RamUserView:
+    command = dataclasses.replace(command, name=command.name.strip())
+    spec.check(command)
+    user_id, name = command.user_id, command.name
     try:
         with rt.db.transaction() as session:
             account = load_account(session, user_id)
             actor.require_account(account.id)
-            row = RamUser(account_id=account.id, name=name, display_name=display_name)
+            row = RamUser(account_id=account.id, name=name, display_name=command.display_name)
             session.add(row)
             session.flush()
-            view = _ram_view(row, user_id)
+            view = ram_user_view(row, user_id)
             audit.record(
                 session,
                 actor,
@@ -198,21 +172,20 @@ def create_ram_user(rt: Runtime, actor: Actor, user_id: int, name: str, display_
 
 
 def list_ram_users(rt: Runtime, actor: Actor, user_id: int) -> list[RamUserView]:
+    """An account's RAM users with their policies."""
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
         actor.require_account(account.id)
-        rows = session.scalars(select(RamUser).where(RamUser.account_id == account.id).order_by(RamUser.id))
-        return [_ram_view(r, user_id) for r in rows]
+        rows = session.scalars(queries.RAM_USERS_OF_ACCOUNT, {"account_id": account.id})
+        return [ram_user_view(r, user_id) for r in rows]
 
 
-def attach_policy(
-    rt: Runtime, actor: Actor, user_id: int, ram_user: str, policy_name: str, document: str | dict[str, Any]
-) -> RamUserView:
+def attach_policy(rt: Runtime, actor: Actor, command: AttachPolicy) -> RamUserView:
     """Attach (or replace) a named policy on a RAM user; the document is validated first."""
-    parse_policy(document)
-    data = document if isinstance(document, dict) else _loads(document)
-    if not policy_name.strip():
-        raise ValidationFailed("policy name is required", field="policy_name")
+    command = dataclasses.replace(command, policy_name=command.policy_name.strip())
+    spec.check(command)
+    data = _policy_document(command.document)
+    user_id, ram_user, policy_name = command.user_id, command.ram_user, command.policy_name
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
         actor.require_account(account.id)
@@ -234,10 +207,13 @@ def attach_policy(
             before={policy_name: before} if before else None,
             after={policy_name: data},
         )
-        return _ram_view(ram, user_id)
+        return ram_user_view(ram, user_id)
 
 
-def detach_policy(rt: Runtime, actor: Actor, user_id: int, ram_user: str, policy_name: str) -> RamUserView:
+def detach_policy(rt: Runtime, actor: Actor, command: DetachPolicy) -> RamUserView:
+    command = dataclasses.replace(command, policy_name=command.policy_name.strip())
+    spec.check(command)
+    user_id, ram_user, policy_name = command.user_id, command.ram_user, command.policy_name
     with rt.db.transaction() as session:
         account = load_account(session, user_id)
         actor.require_account(account.id)
@@ -256,28 +232,25 @@ def detach_policy(rt: Runtime, actor: Actor, user_id: int, ram_user: str, policy
             account_id=account.id,
             before={policy_name: existing.document},
         )
-        return _ram_view(ram, user_id)
+        return ram_user_view(ram, user_id)
 
 
 def _load_ram_user(session: Session, account_id: int, name: str) -> RamUser:
-    row = session.scalars(select(RamUser).where(RamUser.account_id == account_id, RamUser.name == name)).first()
+    row = session.scalars(queries.RAM_USER_BY_NAME, {"account_id": account_id, "name": name}).first()
     if row is None:
         raise NotFound(f"RAM user {name} does not exist", field="ram_user")
     return row
 
 
-def _loads(document: str) -> dict[str, Any]:
-    value = json.loads(document)  # parse_policy has validated it already
+def _policy_document(document: str) -> dict[str, Any]:
+    """The parsed document, once the domain accepts it; its refusals name the command's field."""
+    try:
+        parse_policy(document)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, field="document") from None
+    value = json.loads(document)
     assert isinstance(value, dict)
     return value
-
-
-def account_view(row: Account) -> AccountView:
-    return AccountView(row.id, row.user_id, row.user_nick, row.real_name_verified, row.enabled, row.created_at)
-
-
-def _ram_view(row: RamUser, user_id: int) -> RamUserView:
-    return RamUserView(row.id, user_id, row.name, row.display_name, {p.name: p.document for p in row.policies})
 
 
 def _jsonable(view: object) -> dict[str, Any]:

@@ -4,6 +4,7 @@ test_statements.py holds their budgets on both stores."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -11,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    ColumnElement,
     Connection,
     Row,
     Select,
@@ -30,6 +30,7 @@ from fapiao.applications.views import ApplicationView, application_view, history
 from fapiao.domain.applications import ApplicationStatus, ExInfo
 from fapiao.domain.errors import NotFound, ValidationFailed
 from fapiao.domain.titles import TitleStatus
+from fapiao.store.ids import IdAllocator
 from fapiao.store.tables import (
     Account,
     Address,
@@ -87,8 +88,10 @@ INSERT_IMPORTED = insert(APPLICATIONS).returning(Application.id)
 FILED_COLUMNS = tuple(c.name for c in APPLICATIONS.c if c.name not in ("id", "apply_id"))
 
 
-def _insert_allocating_id(next_id: ColumnElement[Any]) -> Any:
-    allocated = select(next_id.label("n")).subquery("allocated")
+@functools.cache
+def insert_filed(ids: IdAllocator) -> Any:
+    """The filing INSERT for a store's id allocation (``Database.ids``), built once per dialect."""
+    allocated = select(ids.next_id(APPLICATIONS.c.id).label("n")).subquery("allocated")
     values = select(
         *(bindparam(name, type_=APPLICATIONS.c[name].type) for name in FILED_COLUMNS),
         allocated.c.n,
@@ -96,13 +99,6 @@ def _insert_allocating_id(next_id: ColumnElement[Any]) -> Any:
     )
     return insert(APPLICATIONS).from_select([*FILED_COLUMNS, "id", "apply_id"], values).returning(Application.id)
 
-
-# PostgreSQL draws the id from the column's own sequence; SQLite, whose writers hold the database's write
-# lock from BEGIN IMMEDIATE, takes the next integer as its rowid allocation would.
-INSERT_FILED = {
-    "postgresql": _insert_allocating_id(func.nextval(func.pg_get_serial_sequence("applications", "id"))),
-    "sqlite": _insert_allocating_id(select(func.coalesce(func.max(Application.id), 0) + 1).scalar_subquery()),
-}
 
 WITH_OWNER = (
     select(

@@ -126,7 +126,7 @@ def file_application(rt: Runtime, actor: Actor, user_id: int, request: FileAppli
             "created_at": now,
             "updated_at": now,
         }
-        row_id = connection.execute(queries.INSERT_FILED[connection.dialect.name], values).scalar_one()
+        row_id = connection.execute(queries.insert_filed(rt.db.ids), values).scalar_one()
         lines = [
             {
                 "application_id": row_id,

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import (
+    AttachPolicy,
+    CreateAccessKey,
+    CreateAccount,
+    CreateRamUser,
+    DetachPolicy,
+    SetAccessKeyEnabled,
+)
 from fapiao.cli.base import cli, output, parse_json_option, runtime
 from fapiao.usecases.actor import OPERATOR
 
@@ -23,7 +32,7 @@ def accounts_group() -> None:
 @output()
 def create_account(nick: str, user_id: int | None, real_name_verified: bool) -> Any:
     """Create an account."""
-    return accounts.create_account(runtime(), OPERATOR, nick, user_id=user_id, real_name_verified=real_name_verified)
+    return accounts.create_account(runtime(), OPERATOR, CreateAccount(nick, user_id, real_name_verified))
 
 
 @accounts_group.command("list")
@@ -52,7 +61,7 @@ def keys_group() -> None:
 @output()
 def create_key(user_id: int, ram_user: str | None) -> Any:
     """Create an access key and print its secret (the only time it is shown)."""
-    created = accounts.create_access_key(runtime(), OPERATOR, user_id, ram_user=ram_user)
+    created = accounts.create_access_key(runtime(), OPERATOR, CreateAccessKey(user_id, ram_user))
     return {
         "access_key_id": created.key.key_id,
         "access_key_secret": created.secret,
@@ -74,7 +83,7 @@ def list_keys(user_id: int) -> Any:
 @output()
 def disable_key(key_id: str) -> Any:
     """Disable a key: signed requests with it fail from now on."""
-    return accounts.set_access_key_enabled(runtime(), OPERATOR, key_id, False)
+    return accounts.set_access_key_enabled(runtime(), OPERATOR, SetAccessKeyEnabled(key_id, False))
 
 
 @keys_group.command("enable")
@@ -82,7 +91,7 @@ def disable_key(key_id: str) -> Any:
 @output()
 def enable_key(key_id: str) -> Any:
     """Enable a disabled key again."""
-    return accounts.set_access_key_enabled(runtime(), OPERATOR, key_id, True)
+    return accounts.set_access_key_enabled(runtime(), OPERATOR, SetAccessKeyEnabled(key_id, True))
 
 
 @cli.group("ram")
@@ -97,7 +106,7 @@ def ram_group() -> None:
 @output()
 def create_ram_user(user_id: int, name: str, display_name: str) -> Any:
     """Create a RAM user (it can do nothing until a policy allows it)."""
-    return accounts.create_ram_user(runtime(), OPERATOR, user_id, name, display_name)
+    return accounts.create_ram_user(runtime(), OPERATOR, CreateRamUser(user_id, name, display_name))
 
 
 @ram_group.command("list-users")
@@ -116,9 +125,8 @@ def list_ram_users(user_id: int) -> Any:
 @output()
 def attach_policy(user_id: int, ram_user: str, policy_name: str, document: str) -> Any:
     """Attach a policy such as {"Version":"1","Statement":[{"Effect":"Allow","Action":["bss:*"],"Resource":"*"}]}."""
-    return accounts.attach_policy(
-        runtime(), OPERATOR, user_id, ram_user, policy_name, parse_json_option(document, "--document")
-    )
+    text = json.dumps(parse_json_option(document, "--document"))
+    return accounts.attach_policy(runtime(), OPERATOR, AttachPolicy(user_id, ram_user, policy_name, text))
 
 
 @ram_group.command("detach-policy")
@@ -128,4 +136,4 @@ def attach_policy(user_id: int, ram_user: str, policy_name: str, document: str) 
 @output()
 def detach_policy(user_id: int, ram_user: str, policy_name: str) -> Any:
     """Detach a policy from a RAM user."""
-    return accounts.detach_policy(runtime(), OPERATOR, user_id, ram_user, policy_name)
+    return accounts.detach_policy(runtime(), OPERATOR, DetachPolicy(user_id, ram_user, policy_name))

@@ -4,12 +4,15 @@ reprints the same credentials every time (secrets are encrypted, so they can be 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateAccount, CreateRamUser
+from fapiao.accounts.views import AccountView, account_view
 from fapiao.addresses import service as addresses
 from fapiao.demo import top as demo_top
 from fapiao.documents import service as documents
@@ -113,12 +116,12 @@ def seed(rt: Runtime, endpoint: str) -> dict[str, Any]:
     }
 
 
-def _account(rt: Runtime) -> accounts.AccountView:
+def _account(rt: Runtime) -> AccountView:
     with rt.db.transaction() as session:
         row = session.scalars(select(Account).where(Account.user_id == DEMO_USER_ID)).first()
         if row is not None:
-            return accounts.account_view(row)
-    return accounts.create_account(rt, SYSTEM, DEMO_NICK, user_id=DEMO_USER_ID, real_name_verified=True)
+            return account_view(row)
+    return accounts.create_account(rt, SYSTEM, CreateAccount(DEMO_NICK, DEMO_USER_ID, real_name_verified=True))
 
 
 def _root_secret(rt: Runtime) -> str:
@@ -126,7 +129,7 @@ def _root_secret(rt: Runtime) -> str:
         sealed = session.scalars(select(AccessKey.secret_sealed).where(AccessKey.key_id == DEMO_ROOT_KEY_ID)).first()
     if sealed is not None:
         return rt.box.open(sealed)
-    return accounts.create_access_key(rt, SYSTEM, DEMO_USER_ID, key_id=DEMO_ROOT_KEY_ID).secret
+    return accounts.create_access_key(rt, SYSTEM, CreateAccessKey(DEMO_USER_ID, key_id=DEMO_ROOT_KEY_ID)).secret
 
 
 def _ram_secret(rt: Runtime) -> str:
@@ -135,9 +138,11 @@ def _ram_secret(rt: Runtime) -> str:
     if sealed is not None:
         return rt.box.open(sealed)
     if not any(u.name == DEMO_RAM_USER for u in accounts.list_ram_users(rt, SYSTEM, DEMO_USER_ID)):
-        accounts.create_ram_user(rt, SYSTEM, DEMO_USER_ID, DEMO_RAM_USER, "Demo: reads invoice titles only")
-    accounts.attach_policy(rt, SYSTEM, DEMO_USER_ID, DEMO_RAM_USER, "read-invoice-titles", DEMO_RAM_POLICY)
-    key = accounts.create_access_key(rt, SYSTEM, DEMO_USER_ID, ram_user=DEMO_RAM_USER, key_id=DEMO_RAM_KEY_ID)
+        ram_user = CreateRamUser(DEMO_USER_ID, DEMO_RAM_USER, "Demo: reads invoice titles only")
+        accounts.create_ram_user(rt, SYSTEM, ram_user)
+    policy = AttachPolicy(DEMO_USER_ID, DEMO_RAM_USER, "read-invoice-titles", json.dumps(DEMO_RAM_POLICY))
+    accounts.attach_policy(rt, SYSTEM, policy)
+    key = accounts.create_access_key(rt, SYSTEM, CreateAccessKey(DEMO_USER_ID, DEMO_RAM_USER, DEMO_RAM_KEY_ID))
     return key.secret
 
 

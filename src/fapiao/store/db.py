@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fapiao.store.ids import IdAllocator, id_allocator
 from fapiao.store.nonces import NonceStore, nonce_store
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class Database:
         self._datetime_to_db: Callable[[Any], Any] | None = DateTime().dialect_impl(dialect).bind_processor(dialect)
         self.raw_listeners: list[RawListener] = []  # called with each raw statement before it runs (tests)
         self.nonces: NonceStore = nonce_store(self)  # this dialect's nonce claim
+        self.ids: IdAllocator = id_allocator(self.dialect)  # this dialect's ids chosen inside an INSERT
 
     @property
     def placeholder(self) -> str:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
 
@@ -86,10 +87,10 @@ def test_customers_file_list_and_read_their_applications(stack: Stack, admin: ht
 
 def test_ram_users_need_the_application_permissions(stack: Stack) -> None:
     who = factories.customer(stack.runtime)
-    accounts.create_ram_user(stack.runtime, OPERATOR, who.user_id, "bot")
-    key = accounts.create_access_key(stack.runtime, OPERATOR, who.user_id, ram_user="bot")
+    accounts.create_ram_user(stack.runtime, OPERATOR, CreateRamUser(who.user_id, "bot"))
+    key = accounts.create_access_key(stack.runtime, OPERATOR, CreateAccessKey(who.user_id, "bot"))
     reader = '{"Version":"1","Statement":[{"Effect":"Allow","Action":["fapiao:ListApplications"],"Resource":"*"}]}'
-    accounts.attach_policy(stack.runtime, OPERATOR, who.user_id, "bot", "read", reader)
+    accounts.attach_policy(stack.runtime, OPERATOR, AttachPolicy(who.user_id, "bot", "read", reader))
     with httpx.Client(base_url=stack.url + "/api/v1", auth=(key.key.key_id, key.secret), timeout=10) as api:
         assert api.get("/applications").status_code == 200
         assert api.post("/applications", json={"title_id": 1, "item_ids": [1]}).status_code == 403

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser
 from fapiao.runtime import Runtime
 from fapiao.titles import service as titles
 from fapiao.titles.commands import Decision, ReviewTitle
@@ -171,19 +173,13 @@ def test_accounts_are_isolated_and_ram_users_need_a_policy(
     with httpx.Client(base_url=server.url + "/api/v1", auth=bob.basic) as client:
         assert _error(client.get(f"/titles/{title.id}"), 404)["code"] == "NotFound"
         assert client.get("/titles").json()["total"] == 0
-    accounts.create_ram_user(runtime, OPERATOR, alice.user_id, "reader")
-    key = accounts.create_access_key(runtime, OPERATOR, alice.user_id, ram_user="reader")
+    accounts.create_ram_user(runtime, OPERATOR, CreateRamUser(alice.user_id, "reader"))
+    key = accounts.create_access_key(runtime, OPERATOR, CreateAccessKey(alice.user_id, "reader"))
     with httpx.Client(base_url=server.url + "/api/v1", auth=(key.key.key_id, key.secret)) as client:
         denied = _error(client.get("/titles"), 403)
         assert denied["code"] == "Forbidden" and "fapiao:ListTitles" in denied["message"]
-        accounts.attach_policy(
-            runtime,
-            OPERATOR,
-            alice.user_id,
-            "reader",
-            "read",
-            {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "fapiao:List*", "Resource": "*"}]},
-        )
+        lists = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "fapiao:List*", "Resource": "*"}]}
+        accounts.attach_policy(runtime, OPERATOR, AttachPolicy(alice.user_id, "reader", "read", json.dumps(lists)))
         assert client.get("/titles").json()["total"] == 1
         assert (
             _error(client.post("/titles", json={"invoice_title": "x", "register_no": "91350100M000100Y43"}), 403)[

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser
 from fapiao.demo import seed as demo
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
@@ -63,10 +64,10 @@ class Live:
     def ram_user(self, who: factories.Customer, *statements: dict[str, Any]) -> Keys:
         """A RAM user of ``who`` with one policy made of ``statements``, and its key."""
         name = f"ram{next(_names)}"
-        accounts.create_ram_user(self.runtime, OPERATOR, who.user_id, name)
-        document = {"Version": "1", "Statement": list(statements)}
-        accounts.attach_policy(self.runtime, OPERATOR, who.user_id, name, "p", document)
-        key = accounts.create_access_key(self.runtime, OPERATOR, who.user_id, ram_user=name)
+        accounts.create_ram_user(self.runtime, OPERATOR, CreateRamUser(who.user_id, name))
+        document = json.dumps({"Version": "1", "Statement": list(statements)})
+        accounts.attach_policy(self.runtime, OPERATOR, AttachPolicy(who.user_id, name, "p", document))
+        key = accounts.create_access_key(self.runtime, OPERATOR, CreateAccessKey(who.user_id, name))
         return Keys(key.key.key_id, key.secret)
 
 

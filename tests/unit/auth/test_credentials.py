@@ -3,12 +3,14 @@ process's cache with what they found and forgetting what they did not (both data
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser, SetAccessKeyEnabled
 from fapiao.auth import credentials
 from fapiao.domain.errors import PermissionDenied, Unauthenticated
 from fapiao.providers import service as providers
@@ -33,9 +35,9 @@ def test_a_credential_carries_the_revision_it_was_read_at_and_fills_the_cache(ru
 
 def test_a_ram_keys_credential_carries_its_policies(runtime: Runtime) -> None:
     who = factories.customer(runtime)
-    accounts.create_ram_user(runtime, OPERATOR, who.user_id, "bot")
-    accounts.attach_policy(runtime, OPERATOR, who.user_id, "bot", "read", POLICY)
-    key = accounts.create_access_key(runtime, OPERATOR, who.user_id, ram_user="bot")
+    accounts.create_ram_user(runtime, OPERATOR, CreateRamUser(who.user_id, "bot"))
+    accounts.attach_policy(runtime, OPERATOR, AttachPolicy(who.user_id, "bot", "read", json.dumps(POLICY)))
+    key = accounts.create_access_key(runtime, OPERATOR, CreateAccessKey(who.user_id, "bot"))
     actor = credentials.resolve_access_key(runtime, key.key.key_id).actor
     assert (actor.kind, actor.name) == (ActorKind.RAM_USER, f"{who.user_id}/bot")
     actor.require("bss:QueryInvoicingCustomerList")
@@ -46,7 +48,7 @@ def test_a_ram_keys_credential_carries_its_policies(runtime: Runtime) -> None:
 def test_a_disabled_key_is_unknown_and_leaves_the_cache(runtime: Runtime) -> None:
     who = factories.customer(runtime)
     credentials.resolve_access_key(runtime, who.key_id)
-    accounts.set_access_key_enabled(runtime, OPERATOR, who.key_id, False)
+    accounts.set_access_key_enabled(runtime, OPERATOR, SetAccessKeyEnabled(who.key_id, False))
     assert credentials.lookup_access_key(runtime, who.key_id) is None
     assert who.key_id not in runtime.caches.credentials
     with pytest.raises(Unauthenticated):

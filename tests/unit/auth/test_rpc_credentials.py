@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import update
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser, DetachPolicy, SetAccessKeyEnabled
 from fapiao.protocols.aliyun import gateway, signing
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account
@@ -83,10 +84,10 @@ def credential_and_title_reads(rt: Runtime) -> AbstractContextManager[list[str]]
 
 
 def ram_key(rt: Runtime, who: factories.Customer, *, policy: dict[str, Any] | None = READ_TITLES) -> tuple[str, str]:
-    accounts.create_ram_user(rt, OPERATOR, who.user_id, "bot")
+    accounts.create_ram_user(rt, OPERATOR, CreateRamUser(who.user_id, "bot"))
     if policy is not None:
-        accounts.attach_policy(rt, OPERATOR, who.user_id, "bot", "read", policy)
-    key = accounts.create_access_key(rt, OPERATOR, who.user_id, ram_user="bot")
+        accounts.attach_policy(rt, OPERATOR, AttachPolicy(who.user_id, "bot", "read", json.dumps(policy)))
+    key = accounts.create_access_key(rt, OPERATOR, CreateAccessKey(who.user_id, "bot"))
     return key.key.key_id, key.secret
 
 
@@ -109,7 +110,7 @@ def test_a_write_to_another_account_keeps_this_accounts_cache(warm: Runtime, oth
     alice, bob = factories.customer(warm), factories.customer(warm)
     listed(warm, alice.basic)
     factories.approved_title(other, bob)
-    accounts.set_access_key_enabled(other, OPERATOR, bob.key_id, False)
+    accounts.set_access_key_enabled(other, OPERATOR, SetAccessKeyEnabled(bob.key_id, False))
     with credential_and_title_reads(warm) as reads:
         assert listed(warm, alice.basic) == []
     assert reads == []
@@ -121,10 +122,10 @@ def test_a_write_to_another_account_keeps_this_accounts_cache(warm: Runtime, oth
 def test_a_key_disabled_in_another_process_is_unknown_from_the_next_request(warm: Runtime, other: Runtime) -> None:
     who = factories.customer(warm)
     assert listed(warm, who.basic) == []
-    accounts.set_access_key_enabled(other, OPERATOR, who.key_id, False)
+    accounts.set_access_key_enabled(other, OPERATOR, SetAccessKeyEnabled(who.key_id, False))
     assert refusal(warm, who.basic) == (404, "InvalidAccessKeyId.NotFound")
     assert refusal(warm, who.basic) == (404, "InvalidAccessKeyId.NotFound")
-    accounts.set_access_key_enabled(other, OPERATOR, who.key_id, True)
+    accounts.set_access_key_enabled(other, OPERATOR, SetAccessKeyEnabled(who.key_id, True))
     assert listed(warm, who.basic) == []
 
 
@@ -150,7 +151,7 @@ def test_a_ram_policy_detached_in_another_process_is_refused_from_the_next_reque
     who = factories.customer(warm)
     key = ram_key(warm, who)
     assert listed(warm, key) == []
-    accounts.detach_policy(other, OPERATOR, who.user_id, "bot", "read")
+    accounts.detach_policy(other, OPERATOR, DetachPolicy(who.user_id, "bot", "read"))
     assert refusal(warm, key) == (403, "Forbidden.RAM")
 
 
@@ -158,7 +159,7 @@ def test_a_ram_policy_attached_in_another_process_allows_from_the_next_request(w
     who = factories.customer(warm)
     key = ram_key(warm, who, policy=None)
     assert refusal(warm, key) == (403, "Forbidden.RAM")
-    accounts.attach_policy(other, OPERATOR, who.user_id, "bot", "read", READ_TITLES)
+    accounts.attach_policy(other, OPERATOR, AttachPolicy(who.user_id, "bot", "read", json.dumps(READ_TITLES)))
     assert listed(warm, key) == []
 
 
@@ -169,7 +170,8 @@ def test_a_ram_policy_narrowed_in_another_process_denies_what_it_no_longer_allow
     everything = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["bss:*"], "Resource": "*"}]}
     key = ram_key(warm, who, policy=everything)
     assert listed_2023(warm, key) == []
-    accounts.attach_policy(other, OPERATOR, who.user_id, "bot", "read", READ_TITLES)  # replaces "read"
+    replace = AttachPolicy(who.user_id, "bot", "read", json.dumps(READ_TITLES))
+    accounts.attach_policy(other, OPERATOR, replace)  # replaces "read"
     assert refusal(warm, key, LIST_2023, V2023) == (403, "Forbidden.RAM")
     assert listed(warm, key) == []
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import SetAccessKeyEnabled
 from fapiao.auth import service as auth
 from fapiao.auth.credentials import Credential
 from fapiao.auth.service import AuthenticatedApp, Refusal, Refused
@@ -110,7 +111,7 @@ def test_a_cached_key_behind_the_accounts_revision_is_read_again(warm: Runtime, 
     factories.approved_title(other, who)  # moves the account's revision, the key itself is unchanged
     again = rpc(warm, who.key_id, who.secret)
     assert isinstance(again, Credential) and again.revision > first.revision
-    accounts.set_access_key_enabled(other, OPERATOR, who.key_id, False)
+    accounts.set_access_key_enabled(other, OPERATOR, SetAccessKeyEnabled(who.key_id, False))
     assert rpc(warm, who.key_id, who.secret) == Refused(Refusal.UNKNOWN_CREDENTIAL)
 
 

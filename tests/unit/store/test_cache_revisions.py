@@ -4,6 +4,7 @@ anything else bump nothing. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -12,6 +13,14 @@ import pytest
 from sqlalchemy import Executable, delete, func, select, text, update
 
 from fapiao.accounts import service as accounts
+from fapiao.accounts.commands import (
+    AttachPolicy,
+    CreateAccessKey,
+    CreateAccount,
+    CreateRamUser,
+    DetachPolicy,
+    SetAccessKeyEnabled,
+)
 from fapiao.applications import service as applications
 from fapiao.applications.commands import FileApplication
 from fapiao.providers import service as providers
@@ -77,16 +86,16 @@ def _app_id(rt: Runtime, app_key: str) -> int:
 
 def test_creating_an_account_bumps_nothing(runtime: Runtime) -> None:
     with bumped(runtime) as bumps:
-        accounts.create_account(runtime, OPERATOR, "newcomer")
+        accounts.create_account(runtime, OPERATOR, CreateAccount("newcomer"))
     assert bumps.scopes == frozenset()
 
 
 def test_access_key_writes_bump_only_the_keys_account(runtime: Runtime) -> None:
     alice, bob = factories.customer(runtime), factories.customer(runtime)
     with bumped(runtime) as created:
-        key = accounts.create_access_key(runtime, OPERATOR, alice.user_id)
+        key = accounts.create_access_key(runtime, OPERATOR, CreateAccessKey(alice.user_id))
     with bumped(runtime) as disabled:
-        accounts.set_access_key_enabled(runtime, OPERATOR, key.key.key_id, False)
+        accounts.set_access_key_enabled(runtime, OPERATOR, SetAccessKeyEnabled(key.key.key_id, False))
     with bumped(runtime) as deleted:
         _execute(runtime, delete(AccessKey).where(AccessKey.key_id == key.key.key_id))
     assert created.scopes == disabled.scopes == deleted.scopes == {account(alice)}
@@ -128,25 +137,25 @@ def test_moving_a_title_to_another_account_bumps_both_accounts(runtime: Runtime)
 def test_ram_user_and_policy_writes_bump_the_users_account(runtime: Runtime) -> None:
     alice, bob = factories.customer(runtime), factories.customer(runtime)
     with bumped(runtime) as created:
-        accounts.create_ram_user(runtime, OPERATOR, alice.user_id, "bot")
+        accounts.create_ram_user(runtime, OPERATOR, CreateRamUser(alice.user_id, "bot"))
     with bumped(runtime) as attached:
-        accounts.attach_policy(runtime, OPERATOR, alice.user_id, "bot", "p", POLICY)
+        accounts.attach_policy(runtime, OPERATOR, AttachPolicy(alice.user_id, "bot", "p", json.dumps(POLICY)))
     with bumped(runtime) as replaced:
-        accounts.attach_policy(runtime, OPERATOR, alice.user_id, "bot", "p", READ_ONLY)
+        accounts.attach_policy(runtime, OPERATOR, AttachPolicy(alice.user_id, "bot", "p", json.dumps(READ_ONLY)))
     with bumped(runtime) as raw:
         _execute(runtime, update(RamPolicy).values(document=POLICY))
     with bumped(runtime) as detached:
-        accounts.detach_policy(runtime, OPERATOR, alice.user_id, "bot", "p")
+        accounts.detach_policy(runtime, OPERATOR, DetachPolicy(alice.user_id, "bot", "p"))
     assert created.scopes == attached.scopes == replaced.scopes == raw.scopes == detached.scopes == {account(alice)}
     assert account(bob) not in created.scopes | attached.scopes | detached.scopes
 
 
 def test_deleting_a_ram_user_cascades_to_its_policies_and_keys_and_bumps_its_account(runtime: Runtime) -> None:
     alice = factories.customer(runtime)
-    accounts.create_ram_user(runtime, OPERATOR, alice.user_id, "bot")
-    accounts.attach_policy(runtime, OPERATOR, alice.user_id, "bot", "p", POLICY)
-    accounts.attach_policy(runtime, OPERATOR, alice.user_id, "bot", "q", POLICY)
-    key = accounts.create_access_key(runtime, OPERATOR, alice.user_id, ram_user="bot")
+    accounts.create_ram_user(runtime, OPERATOR, CreateRamUser(alice.user_id, "bot"))
+    accounts.attach_policy(runtime, OPERATOR, AttachPolicy(alice.user_id, "bot", "p", json.dumps(POLICY)))
+    accounts.attach_policy(runtime, OPERATOR, AttachPolicy(alice.user_id, "bot", "q", json.dumps(POLICY)))
+    key = accounts.create_access_key(runtime, OPERATOR, CreateAccessKey(alice.user_id, "bot"))
     with bumped(runtime) as bumps:
         _execute(runtime, delete(RamUser).where(RamUser.name == "bot"))
     assert bumps.scopes == {account(alice)}

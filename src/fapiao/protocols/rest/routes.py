@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from fapiao.accounts import service as accounts
-from fapiao.accounts.service import AccountView
+from fapiao.accounts.views import AccountView
 from fapiao.addresses import service as addresses
 from fapiao.addresses.commands import ChangeAddress, CreateAddress, ListAddresses
 from fapiao.addresses.views import AddressView
