@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fapiao.accounts.service import load_account
 from fapiao.audit import service as audit
-from fapiao.auth.credentials import Credential
 from fapiao.documents import service as documents
 from fapiao.documents.commands import DocumentKind
 from fapiao.domain.errors import NotFound, ValidationFailed
@@ -35,6 +34,9 @@ from fapiao.usecases import outbox, spec
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import Page, PageRequest, paginate
 from fapiao.usecases.serialize import to_jsonable
+
+if TYPE_CHECKING:
+    from fapiao.auth.credentials import Credential
 
 _DOCUMENT_FIELDS = {
     "taxation_license": DocumentKind.TAXATION_LICENSE,
