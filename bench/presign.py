@@ -1,8 +1,8 @@
 """Pre-signed requests: every request carries a fresh nonce and a current timestamp, signed before the timed
 window so that the load generator (wrk) only replays bytes.
 
-The requests are byte-for-byte what the real clients send (see ``src/fapiao/gateways/aliyun/NOTES.md`` and
-``src/fapiao/gateways/top/NOTES.md``): the tea SDK for v3, the tea SDK with ``signature_algorithm='v2'`` for
+The requests are byte-for-byte what the real clients send (see ``src/fapiao/protocols/aliyun/NOTES.md`` and
+``src/fapiao/protocols/top/NOTES.md``): the tea SDK for v3, the tea SDK with ``signature_algorithm='v2'`` for
 v1, py-taobao-open for TOP md5, botocore SigV4 for moto's STS. Signatures come from Fapiao's own signing code
 (``fapiao.protocols.aliyun.signing``, ``fapiao.protocols.top.signing``), which the test suite pins against the
 real SDKs.

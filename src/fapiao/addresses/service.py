@@ -78,7 +78,7 @@ def get_address(rt: Runtime, actor: Actor, address_id: int) -> AddressView:
 
 def list_addresses(rt: Runtime, actor: Actor, command: ListAddresses) -> Page[AddressView]:
     spec.check(command)
-    own = _own_account(actor)
+    own = actor.visible_account
     with rt.db.transaction() as session:
         page = PageRequest(command.page, command.page_size)
         return paginate(session, queries.listing(command, own), Address.id, page, address_view)
@@ -90,12 +90,3 @@ def _load(session: Session, actor: Actor, address_id: int) -> tuple[Address, Acc
         raise NotFound(f"address {address_id} does not exist", field="id")
     actor.require_account(pair[1].id)
     return pair[0], pair[1]
-
-
-def _own_account(actor: Actor) -> int | None:
-    """The customer's account every list is bounded by; None for operators and the system."""
-    if not actor.is_customer:
-        return None
-    if actor.account_id is None:  # pragma: no cover - customer actors always carry their account
-        raise NotFound("no such record")
-    return actor.account_id

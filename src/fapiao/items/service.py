@@ -77,7 +77,7 @@ def list_items(rt: Runtime, actor: Actor, command: ListItems) -> ItemPage:
     """Items filtered and sorted; customers see their own account's only."""
     spec.check(command)
     criteria = Criteria(
-        account_id=_own_account(actor),
+        account_id=actor.visible_account,
         user_id=command.user_id,
         amount=command.amount,
         bill_cycles=(_check_cycle(command.bill_cycle, "bill_cycle"),) if command.bill_cycle else (),
@@ -98,7 +98,7 @@ def list_invoice_candidates(rt: Runtime, actor: Actor, command: ListInvoiceCandi
     spec.check(command)
     cycles = tuple("{:04d}-{:02d}".format(*parse_cycle(c, "bill_cycles")) for c in command.bill_cycles)
     criteria = Criteria(
-        account_id=_own_account(actor),
+        account_id=actor.visible_account,
         bill_cycles=cycles,
         biz_types=command.biz_types,
         out_biz_ids=command.out_biz_ids,
@@ -108,14 +108,6 @@ def list_invoice_candidates(rt: Runtime, actor: Actor, command: ListInvoiceCandi
         biz_time_to=command.biz_time_to,
     )
     return _page(rt, criteria, ItemSort.ID_DESC, PageRequest(command.page, command.page_size))
-
-
-def _own_account(actor: Actor) -> int | None:
-    if actor.is_customer:
-        if actor.account_id is None:  # pragma: no cover - customers always belong to an account
-            raise NotFound("no such record")
-        return actor.account_id
-    return None
 
 
 def _page(rt: Runtime, criteria: Criteria, sort: ItemSort, page: PageRequest) -> ItemPage:

@@ -153,7 +153,7 @@ def get_title(rt: Runtime, actor: Actor, title_id: int) -> TitleView:
 def list_titles(rt: Runtime, actor: Actor, command: ListTitles) -> Page[TitleView]:
     """Titles oldest first; a customer's own account only."""
     spec.check(command)
-    own = _own_account(actor)
+    own = actor.visible_account
     with rt.db.transaction() as session:
         page = PageRequest(command.page, command.page_size)
         return paginate(session, queries.listing(command, own), Title.id, page, _view)
@@ -241,12 +241,3 @@ def _recorded(
 
 def _publish(session: Session, event_type: str, view: TitleView, action: str, account_id: int) -> None:
     outbox.publish(session, event_type, {"title": to_jsonable(view), "action": action}, account_id=account_id)
-
-
-def _own_account(actor: Actor) -> int | None:
-    """The customer's account every list is bounded by; None for operators and the system."""
-    if not actor.is_customer:
-        return None
-    if actor.account_id is None:  # pragma: no cover - customer actors always carry their account
-        raise NotFound("no such record")
-    return actor.account_id

@@ -49,6 +49,15 @@ class Actor:
                 f"You are not authorized to do this action. AuthAction: {permission}", field=permission
             )
 
+    @property
+    def visible_account(self) -> int | None:
+        """The one account a customer's lists are bounded by; None for operators and the system (all)."""
+        if not self.is_customer:
+            return None
+        if self.account_id is None:  # pragma: no cover - customer actors always carry their account
+            raise NotFound("no such record")
+        return self.account_id
+
     def require_account(self, account_id: int) -> None:
         """A customer sees its own account only; anything else reads as not found, never as forbidden."""
         if self.is_customer and self.account_id != account_id:

@@ -5,8 +5,9 @@ reference page's field list come from one declaration."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from fapiao.domain.clock import format_china
@@ -46,16 +47,11 @@ class Out:
     source: str
     render: Render | WireTable[Any] = Render.TEXT
     doc: str = ""
+    # How to read and render the value, worked out once: every signed list renders each record per request.
+    value: Callable[[object], object] = field(init=False, repr=False, compare=False)
 
-    def value(self, view: object) -> object:
-        value: Any = view
-        for part in self.source.split("."):
-            value = getattr(value, part)
-        if value is None:
-            return None if self.render is not Render.YUAN else ""
-        if isinstance(self.render, WireTable):
-            return self.render.to_wire(value)
-        return self.render.apply(value)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", _reader(operator.attrgetter(self.source), self.render))
 
     @property
     def type_label(self) -> str:
@@ -63,6 +59,18 @@ class Out:
             pairs = ", ".join(f"{wire} {member.value}" for member, wire in self.render.to_wire_table.items())
             return f"Integer: {pairs}"
         return self.render.value
+
+
+def _reader(read: Callable[[object], Any], render: Render | WireTable[Any]) -> Callable[[object], object]:
+    if isinstance(render, WireTable):
+        to_wire = render.to_wire
+        return lambda view: None if (value := read(view)) is None else to_wire(value)
+    if render is Render.YUAN:
+        return lambda view: "" if (value := read(view)) is None else fen_to_yuan_str(value)
+    if render in (Render.ID_TEXT, Render.TIME, Render.YYYYMM):
+        apply = render.apply
+        return lambda view: None if (value := read(view)) is None else apply(value)
+    return read  # INTEGER, TEXT, BOOLEAN, CENTS: the value as it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +90,9 @@ class Record:
     drop_none: bool = False
 
     def render(self, view: object) -> dict[str, object]:
-        record = {out.name: out.value(view) for out in self.fields}
-        return {k: v for k, v in record.items() if v is not None} if self.drop_none else record
+        if self.drop_none:
+            return {out.name: value for out in self.fields if (value := out.value(view)) is not None}
+        return {out.name: out.value(view) for out in self.fields}
 
 
 @dataclass(frozen=True, slots=True)
