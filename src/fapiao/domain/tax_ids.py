@@ -42,10 +42,6 @@ def uscc_check_char(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def is_valid_uscc(code: str) -> bool:
-    return bool(_USCC_FORMAT.match(code)) and uscc_check_char(code[:17]) == code[17]
-
-
 def organisation_code_ok(code9: str) -> bool:
     """GB 11714 check of a 9-character organisation code (positions 9–17 of a USCC)."""
     if len(code9) != 9 or not code9[:8].isalnum():

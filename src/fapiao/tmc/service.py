@@ -77,12 +77,6 @@ def confirm(rt: Runtime, actor: Actor, app_id: int, command: ConfirmMessages) ->
     return Confirmation(confirmed, released)
 
 
-def purge_expired(rt: Runtime, now: datetime | None = None) -> int:
-    """Delete every message past its retention, confirmed or not."""
-    with rt.db.engine.begin() as connection:
-        return connection.execute(queries.PURGE_ALL, {"now": now or utcnow()}).rowcount
-
-
 def _check_ids(ids: tuple[int, ...], field: str) -> None:
     if any(not 0 < i <= MAX_MESSAGE_ID for i in ids):
         raise ValidationFailed(f"message ids are between 1 and {MAX_MESSAGE_ID}", field=field)

@@ -101,9 +101,7 @@ def test_quantity_bounds_and_retention(runtime: Runtime, queue: tuple[int, int])
         settle(runtime, app_id, list(range(1, 202)))
     publish(runtime, app_id, account_id, 12)
     assert len(pull(runtime, app_id, quantity=10)) == 10
-    assert tmc.purge_expired(runtime, utcnow() + timedelta(hours=23)) == 0
     assert pull(runtime, app_id, quantity=10, now=utcnow() + timedelta(hours=25)) == []  # expired
-    assert tmc.purge_expired(runtime, utcnow() + timedelta(hours=25)) == 0  # consume purged them already
 
 
 def test_parallel_consumers_never_share_a_message(runtime: Runtime, queue: tuple[int, int]) -> None:

@@ -29,11 +29,6 @@ def skew(timestamp: datetime, now: datetime) -> timedelta:
     return abs(timestamp - now)
 
 
-def within_skew(timestamp: datetime, now: datetime, max_skew: timedelta = MAX_SKEW) -> bool:
-    """True when the request time is no further than ``max_skew`` from ``now``, in either direction."""
-    return skew(timestamp, now) <= max_skew
-
-
 def format_gmt8(moment: datetime) -> str:
     """Render a ``Date`` response value; naive datetimes are refused rather than guessed."""
     if moment.tzinfo is None:

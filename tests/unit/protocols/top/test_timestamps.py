@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fapiao.protocols.top.timestamps import GMT8, format_gmt8, parse_timestamp, within_skew
+from fapiao.protocols.top.timestamps import GMT8, MAX_SKEW, format_gmt8, parse_timestamp, skew
 
 NOW = datetime(2026, 11, 21, 4, 19, 18, tzinfo=UTC)  # 12:19:18 in GMT+8
 
@@ -38,11 +38,7 @@ def test_unparsable(value: str) -> None:
     ],
 )
 def test_skew_window_is_ten_minutes_both_ways(offset: timedelta, accepted: bool) -> None:
-    assert within_skew(NOW + offset, NOW) is accepted
-
-
-def test_custom_window() -> None:
-    assert within_skew(NOW + timedelta(hours=8), NOW, max_skew=timedelta(hours=9))
+    assert (skew(NOW + offset, NOW) <= MAX_SKEW) is accepted
 
 
 def test_format_gmt8() -> None:
