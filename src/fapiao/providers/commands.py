@@ -16,7 +16,7 @@ AppKey = Annotated[str, MinLen(1), MaxLen(32), Doc("The provider app's TOP app_k
 class CreateProviderApp:
     """Register a provider app (operators only). ``app_key``/``app_secret`` are for fixed demo apps."""
 
-    name: Annotated[str, MinLen(1), MaxLen(200), Doc("The provider's name.")]
+    name: Annotated[str, MinLen(1), MaxLen(128), Doc("The provider's name.")]  # provider_apps.name holds 128
     is_default: Annotated[bool, Doc("Receive the applications of accounts without a routing rule.")] = False
     app_key: Annotated[str | None, MinLen(1), MaxLen(32), Doc("A fixed app_key; absent: 8 random digits.")] = None
     app_secret: Annotated[str | None, MinLen(1), MaxLen(128), Doc("A fixed secret; absent: a random one.")] = None
@@ -33,7 +33,10 @@ class AuthorizeApp:
 
 @dataclass(frozen=True)
 class RouteAccount:
-    """Send an account's new applications to an app (operators only); ``app_key`` None: the default app."""
+    """Send an account's new applications to an app (operators only); ``app_key`` None: the default app. The
+    app is always named, None included, so that a forgotten field does not silently undo a routing rule."""
 
     user_id: Annotated[int, Ge(1), Doc("The account's UserId.")]
-    app_key: Annotated[str | None, MinLen(1), MaxLen(32), Doc("The receiving app; absent: the default.")] = None
+    app_key: Annotated[
+        str | None, MinLen(1), MaxLen(32), Doc("The app to route to; null routes back to the default app.")
+    ]

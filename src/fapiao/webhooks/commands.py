@@ -11,6 +11,7 @@ from fapiao.domain.webhooks import DEFAULT_OVERLAP, MAX_OVERLAP, MAX_URL_LENGTH
 from fapiao.usecases.spec import Doc
 
 URL_DOC = "The http(s) URL receiving the POSTs: no credentials, no fragment; public addresses only in production."
+MAX_EVENT_TYPES = 64  # a filter longer than every known type repeated is a mistake, not a wish
 TYPES_DOC = "Event types to receive (title.submitted, title.reviewed, application.filed, application.status_changed)"
 
 
@@ -20,7 +21,7 @@ class CreateEndpoint:
     operators only). Answers with its signing secret, shown this once."""
 
     url: Annotated[str, MaxLen(MAX_URL_LENGTH), Doc(URL_DOC)]
-    event_types: Annotated[tuple[str, ...], Doc(TYPES_DOC + "; none or * for all.")] = ()
+    event_types: Annotated[tuple[str, ...], MaxLen(MAX_EVENT_TYPES), Doc(TYPES_DOC + "; none or * for all.")] = ()
     user_id: Annotated[int | None, Doc("The account whose events are sent.")] = None
     app_key: Annotated[str | None, Doc("The provider app whose events are sent.")] = None
 
@@ -31,7 +32,7 @@ class UpdateEndpoint:
 
     endpoint_id: Annotated[int, Doc("The endpoint.")]
     url: Annotated[str | None, MaxLen(MAX_URL_LENGTH), Doc(URL_DOC)] = None
-    event_types: Annotated[tuple[str, ...] | None, Doc(TYPES_DOC + ", or *.")] = None
+    event_types: Annotated[tuple[str, ...] | None, MaxLen(MAX_EVENT_TYPES), Doc(TYPES_DOC + ", or *.")] = None
     enabled: Annotated[bool | None, Doc("Whether it receives events.")] = None
 
 

@@ -199,6 +199,28 @@ def test_openapi_document_and_docs_page(server: ServerProcess) -> None:
     assert page.status_code == 200 and "openapi.json" in page.text
 
 
+def test_provider_and_webhook_bodies_refuse_what_their_commands_refuse(
+    server: ServerProcess, api: httpx.Client
+) -> None:
+    url = "https://example.com/fapiao/webhooks"
+    too_many = _error(api.post("/webhook-endpoints", json={"url": url, "event_types": ["*"] * 65}), 400)
+    assert (too_many["code"], too_many["field"]) == ("InvalidParameter", "event_types")
+    assert _error(api.post("/webhook-endpoints", json={"url": url, "user_id": 1}), 400)["field"] == "user_id"
+    assert _error(api.patch("/webhook-endpoints/1", json={"url": "x" * 2049}), 400)["field"] == "url"
+    rotation = api.post("/webhook-endpoints/1/rotate-secret", json={"overlap_seconds": 7 * 86400 + 1})
+    assert _error(rotation, 400)["field"] == "overlap_seconds"
+    missing = _error(api.post("/provider-authorizations", json={}), 400)
+    assert (missing["code"], missing["field"]) == ("MissingParameter", "app_key")
+    assert _error(api.post("/provider-authorizations", json={"app_key": "1" * 33}), 400)["field"] == "app_key"
+    assert api.get("/webhook-endpoints").json() == []
+
+    schemas = httpx.get(server.url + "/api/v1/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["CreateProviderApp"]["properties"]) == {"name", "default"}
+    assert schemas["RouteAccount"]["required"] == ["app_key"]
+    assert set(schemas["CreateEndpoint"]["properties"]) == {"url", "event_types"}
+    assert schemas["CreateEndpoint"]["properties"]["event_types"]["maxItems"] == 64
+
+
 def test_data_survives_a_server_restart(server: ServerProcess, api: httpx.Client) -> None:
     created = api.post("/titles", json={"invoice_title": "持久公司", "register_no": "91350100M000100Y43"}).json()
     server.restart()

@@ -22,18 +22,32 @@ from fapiao.protocols.rest.auth import CurrentRuntime, Operator, allowed, user_i
 from fapiao.protocols.rest.bodies import as_command, body_of
 from fapiao.protocols.rest.common import IdempotencyKey, write
 from fapiao.protocols.rest.routes import PageNumber, PageSize
-from fapiao.protocols.rest.schemas import PageOut, PathId, Strict, Timestamp, errors
+from fapiao.protocols.rest.schemas import PageOut, PathId, Timestamp, errors
 from fapiao.providers import service as providers
+from fapiao.providers.commands import AuthorizeApp, CreateProviderApp, RouteAccount
 from fapiao.providers.views import ProviderAppView, RouteView
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import Page, PageRequest
 
 router = APIRouter(prefix="/api/v1", responses=errors(401))
 
-if TYPE_CHECKING:
+# Request bodies are the use cases' commands less what the URL or the caller's key gives; ``default`` is the
+# wire name ``is_default`` was published under.
+if TYPE_CHECKING:  # to mypy, a body is what it parses into; ``as_command`` makes the command of it
     FilingBody = FileApplication
+    AuthorizationBody = object
+    ProviderAppBody = object
+    RoutingBody = object
 else:
     FilingBody = body_of(FileApplication)
+    AuthorizationBody = body_of(AuthorizeApp, without=("user_id", "session_key"), examples={"app_key": "12345678"})
+    ProviderAppBody = body_of(
+        CreateProviderApp,
+        without=("app_key", "app_secret"),
+        examples={"name": "示例服务商"},
+        names={"is_default": "default"},
+    )
+    RoutingBody = body_of(RouteAccount, without=("user_id",), examples={"app_key": "12345678"})
 
 ApplyId = Annotated[str, Path(max_length=64)]
 AppKey = Annotated[str, Path(max_length=32)]
@@ -95,21 +109,12 @@ class ApplicationOut(BaseModel):
     updated_at: Timestamp | None
 
 
-class AuthorizationIn(Strict):
-    app_key: str = Field(max_length=32, examples=["12345678"])
-
-
 class SessionOut(BaseModel):
     session: str = Field(description="Pass as TOP's `session`: the app then acts for this account only.")
     app_key: str
     user_id: int
     user_nick: str
     expires_at: Timestamp | None
-
-
-class ProviderAppIn(Strict):
-    name: str = Field(min_length=1, max_length=128)
-    default: bool = Field(default=False, description="Receive the applications of accounts without a rule.")
 
 
 class ProviderAppOut(BaseModel):
@@ -123,10 +128,6 @@ class ProviderAppOut(BaseModel):
 class NewProviderAppOut(BaseModel):
     app: ProviderAppOut
     app_secret: str = Field(description="Shown only in this response; stored encrypted.")
-
-
-class RoutingIn(Strict):
-    app_key: str | None = Field(max_length=32, description="The app to route to; null routes back to the default app.")
 
 
 class RoutingOut(BaseModel):
@@ -199,15 +200,20 @@ def get_application(
 )
 async def authorize_provider(
     request: Request,
-    body: AuthorizationIn,
+    body: AuthorizationBody,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:AuthorizeProvider")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Authorise a provider app to act for the caller's account; the returned session is its token."""
-    user_id = user_id_of(actor)
+    command = as_command(AuthorizeApp, body, user_id=user_id_of(actor))
     return await write(
-        request, rt, actor, idempotency_key, lambda: providers.authorize(rt, actor, body.app_key, user_id), 201
+        request,
+        rt,
+        actor,
+        idempotency_key,
+        lambda: providers.authorize(rt, actor, command.app_key, command.user_id),
+        201,
     )
 
 
@@ -221,9 +227,10 @@ async def authorize_provider(
     tags=["admin"],
     responses=errors(400, 409),
 )
-def create_provider_app(body: ProviderAppIn, rt: CurrentRuntime, actor: Operator) -> providers.NewProviderApp:
+def create_provider_app(body: ProviderAppBody, rt: CurrentRuntime, actor: Operator) -> providers.NewProviderApp:
     """Register a provider app. Its ``app_secret`` is shown in this response only."""
-    return providers.create_app(rt, actor, body.name, default=body.default)
+    command = as_command(CreateProviderApp, body)
+    return providers.create_app(rt, actor, command.name, default=command.is_default)
 
 
 @router.get("/admin/provider-apps", response_model=list[ProviderAppOut], tags=["admin"])
@@ -249,6 +256,7 @@ def set_default_provider_app(app_key: AppKey, rt: CurrentRuntime, actor: Operato
     tags=["admin"],
     responses=errors(400, 404, 409),
 )
-def route_account(user_id: PathId, body: RoutingIn, rt: CurrentRuntime, actor: Operator) -> RouteView:
+def route_account(user_id: PathId, body: RoutingBody, rt: CurrentRuntime, actor: Operator) -> RouteView:
     """Route an account's new applications to one app (``null``: back to the default app)."""
-    return providers.route(rt, actor, user_id, body.app_key)
+    command = as_command(RouteAccount, body, user_id=user_id)
+    return providers.route(rt, actor, command.user_id, command.app_key)

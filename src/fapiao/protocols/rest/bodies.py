@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -25,11 +25,16 @@ C = TypeVar("C")
 
 
 def body_of(
-    command: type[Any], *, without: tuple[str, ...] = (), examples: Mapping[str, object] | None = None
+    command: type[Any],
+    *,
+    without: tuple[str, ...] = (),
+    examples: Mapping[str, object] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> type[Any]:
     """The request body of ``command``: its fields but ``without`` (given by the URL), documented by their
-    ``Doc`` and these ``examples``. The same arguments give the same type (one OpenAPI component)."""
-    key = (command, without, tuple((examples or {}).items()))
+    ``Doc`` and these ``examples``; ``names`` gives a field the wire name an API published before the command
+    (``{"is_default": "default"}``). The same arguments give the same type (one OpenAPI component)."""
+    key = (command, without, tuple((examples or {}).items()), tuple((names or {}).items()))
     if key not in _BODIES:
         _BODIES[key] = _body(*key)
     return _BODIES[key]
@@ -44,21 +49,28 @@ def as_command(command: type[C], body: object, **given: object) -> C:
     return command(**values, **given)
 
 
-_BODIES: dict[tuple[type[Any], tuple[str, ...], tuple[tuple[str, object], ...]], type[Any]] = {}
+_Pairs = tuple[tuple[str, Any], ...]
+_BODIES: dict[tuple[type[Any], tuple[str, ...], _Pairs, _Pairs], type[Any]] = {}
 
 
-def _body(command: type[Any], without: tuple[str, ...], examples: tuple[tuple[str, object], ...]) -> type[Any]:
+def _body(command: type[Any], without: tuple[str, ...], examples: _Pairs, names: _Pairs) -> type[Any]:
     declared = spec.fields_of(command)
-    unknown = set(without) - set(declared) | {name for name, _ in examples} - set(declared)
+    unknown = (set(without) | {name for name, _ in examples} | {name for name, _ in names}) - set(declared)
     if unknown:
         raise KeyError(f"{command.__name__} declares no field {sorted(unknown)}")
     hints = typing.get_type_hints(command, include_extras=True)
+    wire = dict(names)
     fields = [
-        (f.name, hints[f.name], dataclasses.field(default=f.default, default_factory=f.default_factory))
+        (
+            f.name,
+            Annotated[hints[f.name], Field(alias=wire[f.name])] if f.name in wire else hints[f.name],
+            dataclasses.field(default=f.default, default_factory=f.default_factory),
+        )
         for f in dataclasses.fields(command)
         if f.name not in without
     ]
-    docs = {name: field.doc for name, field in declared.items() if field.doc and name not in without}
+    docs = {wire.get(name, name): field.doc for name, field in declared.items() if field.doc and name not in without}
+    examples = tuple((wire.get(name, name), example) for name, example in examples)
 
     def core_schema(cls: type[Any], source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         schema = handler(source)

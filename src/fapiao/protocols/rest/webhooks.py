@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -16,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 
 from fapiao.accounts import service as accounts
 from fapiao.protocols.rest.auth import CurrentRuntime, allowed
+from fapiao.protocols.rest.bodies import as_command, body_of
 from fapiao.protocols.rest.common import IdempotencyKey, answer, decode, encode, remember, write
 from fapiao.protocols.rest.routes import PageNumber
-from fapiao.protocols.rest.schemas import PageOut, PathId, Strict, Timestamp, errors
+from fapiao.protocols.rest.schemas import PageOut, PathId, Timestamp, errors
 from fapiao.runtime import Runtime
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import MAX_PAGE_SIZE, Page, PageRequest
@@ -31,26 +32,17 @@ READ_ONE = errors(400, 404)
 WRITE = errors(400, 404, 409)
 
 
-class EndpointFields(Strict):
-    url: str = Field(max_length=2048, examples=["https://example.com/fapiao/webhooks"])
-    event_types: list[str] = Field(
-        default_factory=lambda: ["*"],
-        max_length=64,
-        examples=[["application.status_changed"]],
-        description="Event types, or *.",
-    )
-
-
-class EndpointChanges(Strict):
-    url: str | None = Field(default=None, max_length=2048)
-    event_types: list[str] | None = Field(default=None, max_length=64)
-    enabled: bool | None = None
-
-
-class Rotation(Strict):
-    overlap_seconds: int = Field(
-        default=86400, ge=0, le=7 * 86400, description="How long the current secrets keep signing too."
-    )
+# Request bodies are the use cases' commands less what the URL or the caller's key gives (an account's
+# endpoint is its own: ``user_id`` comes from the key, ``app_key`` is the operators').
+_EXAMPLES = {"url": "https://example.com/fapiao/webhooks", "event_types": ("application.status_changed",)}
+if TYPE_CHECKING:  # to mypy, a body is what it parses into; ``as_command`` makes the command of it
+    EndpointBody = object
+    EndpointChangesBody = object
+    RotationBody = object
+else:
+    EndpointBody = body_of(CreateEndpoint, without=("user_id", "app_key"), examples=_EXAMPLES)
+    EndpointChangesBody = body_of(UpdateEndpoint, without=("endpoint_id",), examples=_EXAMPLES)
+    RotationBody = body_of(RotateSecret, without=("endpoint_id",))
 
 
 class SecretInfoOut(BaseModel):
@@ -113,22 +105,16 @@ def list_endpoints(
 @router.post("/webhook-endpoints", status_code=201, response_model=EndpointWithSecretOut, responses=WRITE)
 async def create_endpoint(
     request: Request,
-    body: EndpointFields,
+    body: EndpointBody,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:CreateWebhookEndpoint")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Register an endpoint for the caller's account. The answer carries its signing secret, once."""
     user_id = next(a.user_id for a in accounts.list_accounts(rt, actor))
+    command = as_command(CreateEndpoint, body, user_id=user_id)
     return await _with_secret(
-        request,
-        rt,
-        actor,
-        idempotency_key,
-        lambda: webhooks.create_endpoint(
-            rt, actor, CreateEndpoint(body.url, event_types=tuple(body.event_types), user_id=user_id)
-        ),
-        201,
+        request, rt, actor, idempotency_key, lambda: webhooks.create_endpoint(rt, actor, command), 201
     )
 
 
@@ -143,28 +129,14 @@ def get_endpoint(
 async def update_endpoint(
     request: Request,
     endpoint_id: PathId,
-    body: EndpointChanges,
+    body: EndpointChangesBody,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:UpdateWebhookEndpoint")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Change the URL, the event types, or ``enabled``; absent fields keep their value."""
-    return await write(
-        request,
-        rt,
-        actor,
-        idempotency_key,
-        lambda: webhooks.update_endpoint(
-            rt,
-            actor,
-            UpdateEndpoint(
-                endpoint_id,
-                url=body.url,
-                event_types=None if body.event_types is None else tuple(body.event_types),
-                enabled=body.enabled,
-            ),
-        ),
-    )
+    command = as_command(UpdateEndpoint, body, endpoint_id=endpoint_id)
+    return await write(request, rt, actor, idempotency_key, lambda: webhooks.update_endpoint(rt, actor, command))
 
 
 @router.delete("/webhook-endpoints/{endpoint_id}", status_code=204, responses=READ_ONE)
@@ -181,11 +153,11 @@ async def rotate_secret(
     endpoint_id: PathId,
     rt: CurrentRuntime,
     actor: Annotated[Actor, allowed("fapiao:RotateWebhookSecret")],
-    body: Rotation | None = None,
+    body: RotationBody | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """A new signing secret, shown once; the current ones keep signing for ``overlap_seconds``."""
-    rotation = RotateSecret(endpoint_id, overlap_seconds=(body or Rotation()).overlap_seconds)
+    rotation = RotateSecret(endpoint_id) if body is None else as_command(RotateSecret, body, endpoint_id=endpoint_id)
     return await _with_secret(request, rt, actor, idempotency_key, lambda: webhooks.rotate_secret(rt, actor, rotation))
 
 

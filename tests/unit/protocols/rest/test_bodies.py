@@ -13,8 +13,10 @@ from fapiao.applications.commands import FileApplication
 from fapiao.domain.titles import TITLE_LIMITS, InvoiceKind
 from fapiao.protocols.rest.bodies import as_command, body_of
 from fapiao.protocols.rest.schemas import MAX_ID
+from fapiao.providers.commands import CreateProviderApp, RouteAccount
 from fapiao.titles.commands import MAX_ISSUE_TYPE, ChangeTitle
 from fapiao.usecases import spec
+from fapiao.webhooks.commands import CreateEndpoint, RotateSecret
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(body_of(FileApplication))
 
@@ -90,3 +92,35 @@ def _refused_by(adapter: TypeAdapter[Any], body: dict[str, Any]) -> list[Any]:
     with pytest.raises(ValidationError) as refused:
         adapter.validate_python(body)
     return [error["loc"] for error in refused.value.errors()]
+
+
+def test_a_field_keeps_the_wire_name_it_was_published_under() -> None:
+    app = TypeAdapter(body_of(CreateProviderApp, without=("app_key", "app_secret"), names={"is_default": "default"}))
+    command = as_command(CreateProviderApp, app.validate_python({"name": "服务商", "default": True}))
+    assert command == CreateProviderApp("服务商", is_default=True)
+    assert _refused_by(app, {"name": "服务商", "is_default": True}) == [("is_default",)]  # the domain name is not wire
+    assert _refused_by(app, {"name": "服务商", "app_secret": "s"}) == [("app_secret",)]  # left out: demo apps only
+    properties = app.json_schema()["properties"]
+    assert set(properties) == {"name", "default"} and properties["name"]["maxLength"] == 128
+    assert properties["default"]["description"] == spec.field_of(CreateProviderApp, "is_default").doc
+    with pytest.raises(KeyError, match="CreateProviderApp declares no field"):
+        body_of(CreateProviderApp, names={"default": "is_default"})
+
+
+def test_routing_names_its_app_even_when_it_is_the_default() -> None:
+    routing = TypeAdapter(body_of(RouteAccount, without=("user_id",)))
+    assert as_command(RouteAccount, routing.validate_python({"app_key": None}), user_id=5) == RouteAccount(5, None)
+    assert _refused_by(routing, {}) == [("app_key",)]  # a forgotten field must not undo a rule
+    assert _refused_by(routing, {"app_key": "1" * 33}) == [("app_key",)]
+
+
+def test_webhook_bodies_hold_the_endpoint_limits() -> None:
+    create = TypeAdapter(body_of(CreateEndpoint, without=("user_id", "app_key")))
+    command = as_command(CreateEndpoint, create.validate_python({"url": "https://example.com/h"}), user_id=3)
+    assert command == CreateEndpoint("https://example.com/h", user_id=3)
+    assert _refused_by(create, {"url": "https://example.com/h", "event_types": ["*"] * 65}) == [("event_types",)]
+    assert _refused_by(create, {"url": "https://example.com/" + "x" * 2048}) == [("url",)]
+    assert _refused_by(create, {"url": "https://example.com/h", "user_id": 4}) == [("user_id",)]
+    rotation = TypeAdapter(body_of(RotateSecret, without=("endpoint_id",)))
+    assert as_command(RotateSecret, rotation.validate_python({}), endpoint_id=2) == RotateSecret(2)
+    assert _refused_by(rotation, {"overlap_seconds": 7 * 86400 + 1}) == [("overlap_seconds",)]
