@@ -21,7 +21,7 @@ from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
 from fapiao.titles import service as titles
 from fapiao.titles.commands import Decision, ReviewTitle
-from fapiao.usecases.actor import OPERATOR
+from fapiao.usecases.actor import OPERATOR, Actor, ActorKind
 
 _counter = itertools.count(1)
 VALID_USCC = "91350100M000100Y43"
@@ -70,6 +70,10 @@ class Customer:
     @property
     def basic(self) -> tuple[str, str]:
         return (self.key_id, self.secret)
+
+    def actor(self, kind: ActorKind = ActorKind.ACCOUNT) -> Actor:
+        """This customer acting through its own keys (the root key, or a RAM user of the account)."""
+        return Actor(kind, f"customer{self.user_id}", self.account_id, user_id=self.user_id)
 
 
 def customer(rt: Runtime, nick: str | None = None, **kwargs: Any) -> Customer:

@@ -92,10 +92,6 @@ def test_everything_is_audited_with_before_and_after(runtime: Runtime) -> None:
 CUSTOMER_KINDS = [ActorKind.ACCOUNT, ActorKind.RAM_USER]
 
 
-def as_customer(who: factories.Customer, kind: ActorKind = ActorKind.ACCOUNT) -> Actor:
-    return Actor(kind, f"customer{who.user_id}", who.account_id, user_id=who.user_id)
-
-
 @pytest.mark.parametrize(
     "actor",
     [Actor(ActorKind.ACCOUNT, "c", 1, user_id=1), Actor(ActorKind.RAM_USER, "r", 1), Actor(ActorKind.PROVIDER, "1")],
@@ -115,7 +111,7 @@ def test_only_operators_and_the_system_open_accounts(runtime: Runtime, actor: Ac
 @pytest.mark.parametrize("kind", CUSTOMER_KINDS, ids=["root", "ram_user"])
 def test_a_customer_acts_on_its_own_account_only(runtime: Runtime, kind: ActorKind) -> None:
     alice, bob = factories.customer(runtime), factories.customer(runtime)
-    actor = as_customer(alice, kind)
+    actor = alice.actor(kind)
     assert [a.user_id for a in accounts.list_accounts(runtime, actor)] == [alice.user_id]
     assert accounts.get_account(runtime, actor, alice.user_id).id == alice.account_id
     accounts.create_ram_user(runtime, actor, CreateRamUser(alice.user_id, "bot"))

@@ -11,12 +11,8 @@ from fapiao.domain.errors import NotFound, ValidationFailed
 from fapiao.items import service as items
 from fapiao.items.commands import AmountFilter, CreateItem, ItemSort, ListInvoiceCandidates, ListItems
 from fapiao.runtime import Runtime
-from fapiao.usecases.actor import OPERATOR, Actor, ActorKind
+from fapiao.usecases.actor import OPERATOR
 from tests import factories
-
-
-def _as_customer(who: factories.Customer) -> Actor:
-    return Actor(ActorKind.ACCOUNT, str(who.user_id), account_id=who.account_id, user_id=who.user_id)
 
 
 @pytest.fixture
@@ -37,7 +33,7 @@ _CANDIDATE_FILTERS = {"bill_cycles", "out_biz_ids", "statuses", "types"}
 
 def _names(runtime: Runtime, who: factories.Customer, ids: dict[str, int], **filters: object) -> set[str]:
     if _CANDIDATE_FILTERS & filters.keys():  # ListInvoiceCandidate's filters: the customer's own view
-        page = items.list_invoice_candidates(runtime, _as_customer(who), ListInvoiceCandidates(**filters))  # type: ignore[arg-type]
+        page = items.list_invoice_candidates(runtime, who.actor(), ListInvoiceCandidates(**filters))  # type: ignore[arg-type]
     else:
         page = items.list_items(runtime, OPERATOR, ListItems(user_id=who.user_id, **filters))  # type: ignore[arg-type]
     by_id = {v: k for k, v in ids.items()}
@@ -93,15 +89,15 @@ def test_customers_see_their_own_items_and_record_none(
 ) -> None:
     who, ids = billed
     other = factories.customer(runtime)
-    assert items.list_items(runtime, _as_customer(other), ListItems()).total == 0
-    assert items.get_item(runtime, _as_customer(who), ids["plain"]).name == "ECS"
+    assert items.list_items(runtime, other.actor(), ListItems()).total == 0
+    assert items.get_item(runtime, who.actor(), ids["plain"]).name == "ECS"
     with pytest.raises(NotFound):
-        items.get_item(runtime, _as_customer(other), ids["plain"])
+        items.get_item(runtime, other.actor(), ids["plain"])
     with pytest.raises(NotFound) as missing:
         items.get_item(runtime, OPERATOR, 10**9)
     assert missing.value.field == "id"
     with pytest.raises(NotFound):
-        items.create_item(runtime, _as_customer(who), who.user_id, CreateItem("x", "2026-10", 1))
+        items.create_item(runtime, who.actor(), who.user_id, CreateItem("x", "2026-10", 1))
     with pytest.raises(ValidationFailed) as blank:
         items.create_item(runtime, OPERATOR, who.user_id, CreateItem(" ", "2026-10", 1))
     assert blank.value.field == "name"

@@ -13,14 +13,10 @@ from fapiao.settings import Profile
 from fapiao.titles import service as titles
 from fapiao.titles.commands import ChangeTitle, CreateTitle, Decision, ListTitles, ReviewTitle
 from fapiao.usecases import spec
-from fapiao.usecases.actor import OPERATOR, Actor, ActorKind
+from fapiao.usecases.actor import OPERATOR
 from tests import factories
 
 DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
-
-
-def _as(who: factories.Customer) -> Actor:
-    return Actor(ActorKind.ACCOUNT, str(who.user_id), who.account_id)
 
 
 def test_review_cycle_of_a_new_title(runtime: Runtime) -> None:
@@ -29,12 +25,12 @@ def test_review_cycle_of_a_new_title(runtime: Runtime) -> None:
     assert created.status is TitleStatus.APPLYING
     rejected = titles.review_title(runtime, OPERATOR, ReviewTitle(created.id, Decision.REJECT, "营业执照模糊"))
     assert rejected.status is TitleStatus.REJECTED and rejected.review_note == "营业执照模糊"
-    resubmitted = titles.update_title(runtime, _as(who), ChangeTitle(created.id, bank="招商银行"))
+    resubmitted = titles.update_title(runtime, who.actor(), ChangeTitle(created.id, bank="招商银行"))
     assert resubmitted.status is TitleStatus.APPLYING and resubmitted.data.bank == "招商银行"
     approved = titles.review_title(runtime, OPERATOR, ReviewTitle(created.id, Decision.APPROVE))
     assert approved.status is TitleStatus.APPROVED
     with pytest.raises(IllegalTransition):
-        titles.update_title(runtime, _as(who), ChangeTitle(created.id, bank="x"))
+        titles.update_title(runtime, who.actor(), ChangeTitle(created.id, bank="x"))
     actions = [
         e.action
         for e in audit.list_events(
@@ -47,20 +43,22 @@ def test_review_cycle_of_a_new_title(runtime: Runtime) -> None:
 def test_change_of_an_approved_title_keeps_it_in_force_until_approved(runtime: Runtime) -> None:
     who = factories.customer(runtime, real_name_verified=False)
     title = factories.approved_title(runtime, who)
-    changed = titles.submit_change(runtime, _as(who), ChangeTitle(title.id, bank="工商银行"))
+    changed = titles.submit_change(runtime, who.actor(), ChangeTitle(title.id, bank="工商银行"))
     assert changed.status is TitleStatus.APPLYING and changed.adjust_type is AdjustType.DETAILS
     assert changed.data.bank == "" and changed.pending_change is not None
     assert changed.pending_change.bank == "工商银行"
-    withdrawn = titles.review_title(runtime, _as(who), ReviewTitle(title.id, Decision.WITHDRAW))
+    withdrawn = titles.review_title(runtime, who.actor(), ReviewTitle(title.id, Decision.WITHDRAW))
     assert withdrawn.status is TitleStatus.APPROVED and withdrawn.pending_change is None
     assert withdrawn.data.bank == ""
 
     with pytest.raises(MissingValue):
-        titles.submit_change(runtime, _as(who), ChangeTitle(title.id, invoice_title="新名称有限公司"))
+        titles.submit_change(runtime, who.actor(), ChangeTitle(title.id, invoice_title="新名称有限公司"))
     statement = UploadDocument(who.account_id, DocumentKind.TITLE_CHANGE_INSTRUCTIONS, "change.doc", DOC)
-    documents.upload(runtime, _as(who), statement)
+    documents.upload(runtime, who.actor(), statement)
     renamed = titles.submit_change(
-        runtime, _as(who), ChangeTitle(title.id, invoice_title="新名称有限公司", title_change_instructions="change.doc")
+        runtime,
+        who.actor(),
+        ChangeTitle(title.id, invoice_title="新名称有限公司", title_change_instructions="change.doc"),
     )
     assert renamed.adjust_type is AdjustType.OTHER_TITLE
     approved = titles.review_title(runtime, OPERATOR, ReviewTitle(title.id, Decision.APPROVE))
@@ -70,19 +68,19 @@ def test_change_of_an_approved_title_keeps_it_in_force_until_approved(runtime: R
 def test_titles_must_refer_to_uploaded_documents(runtime: Runtime) -> None:
     who = factories.customer(runtime)
     with pytest.raises(ValidationFailed) as error:
-        titles.create_title(runtime, _as(who), who.user_id, factories.title_data(taxation_license="scan.jpg"))
+        titles.create_title(runtime, who.actor(), who.user_id, factories.title_data(taxation_license="scan.jpg"))
     assert error.value.field == "taxation_license"
 
 
 def test_customers_cannot_see_or_review_other_accounts_titles(runtime: Runtime) -> None:
     alice, bob = factories.customer(runtime), factories.customer(runtime)
-    title = titles.create_title(runtime, _as(alice), alice.user_id, factories.title_data())
+    title = titles.create_title(runtime, alice.actor(), alice.user_id, factories.title_data())
     with pytest.raises(NotFound):
-        titles.get_title(runtime, _as(bob), title.id)
+        titles.get_title(runtime, bob.actor(), title.id)
     with pytest.raises(NotFound):
-        titles.review_title(runtime, _as(alice), ReviewTitle(title.id, Decision.APPROVE))
-    assert titles.list_titles(runtime, _as(bob), ListTitles()).total == 0
-    assert titles.list_titles(runtime, _as(alice), ListTitles()).total == 1
+        titles.review_title(runtime, alice.actor(), ReviewTitle(title.id, Decision.APPROVE))
+    assert titles.list_titles(runtime, bob.actor(), ListTitles()).total == 0
+    assert titles.list_titles(runtime, alice.actor(), ListTitles()).total == 1
 
 
 def test_production_profile_refuses_a_bad_tax_id(runtime: Runtime) -> None:
@@ -126,10 +124,10 @@ def test_review_decisions_their_notes_and_who_may_take_them(runtime: Runtime) ->
     with pytest.raises(ValidationFailed) as error:
         titles.review_title(runtime, OPERATOR, ReviewTitle(title.id, Decision.REJECT, "  "))
     assert error.value.field == "note"
-    titles.submit_change(runtime, _as(who), ChangeTitle(title.id, bank="工商银行"))
+    titles.submit_change(runtime, who.actor(), ChangeTitle(title.id, bank="工商银行"))
     for decision in (Decision.APPROVE, Decision.REJECT, Decision.INVALIDATE):  # customers only withdraw
         with pytest.raises(NotFound):
-            titles.review_title(runtime, _as(who), ReviewTitle(title.id, decision, "自己审"))
+            titles.review_title(runtime, who.actor(), ReviewTitle(title.id, decision, "自己审"))
     rejected = titles.review_title(runtime, OPERATOR, ReviewTitle(title.id, Decision.REJECT, " 银行不符 "))
     assert rejected.status is TitleStatus.APPROVED and rejected.pending_change is None  # the change is dropped
     assert rejected.review_note == "银行不符" and rejected.data.bank == ""
