@@ -13,7 +13,7 @@ import pytest
 from starlette.types import ASGIApp, Message
 
 from fapiao.protocols.rest.app import create_rest_app
-from fapiao.protocols.rest.limits import MULTIPART_OVERHEAD
+from fapiao.protocols.rest.limits import MAX_QUERY_PARAMS, MULTIPART_OVERHEAD
 from fapiao.runtime import Runtime
 from fapiao.settings import Settings
 from tests import factories
@@ -43,8 +43,10 @@ def alice(runtime: Runtime) -> factories.Customer:
 class Exchange:
     """One request driven over ASGI: the messages the client sends, what the app read and answered."""
 
-    def __init__(self, app: ASGIApp, method: str, path: str, headers: list[tuple[bytes, bytes]]) -> None:
-        self.app, self.method, self.path, self.headers = app, method, path, headers
+    def __init__(
+        self, app: ASGIApp, method: str, path: str, headers: list[tuple[bytes, bytes]], query: bytes = b""
+    ) -> None:
+        self.app, self.method, self.path, self.headers, self.query = app, method, path, headers, query
         self.read = 0  # body messages the app took
         self.sent: list[Message] = []
 
@@ -60,7 +62,7 @@ class Exchange:
             "path": self.path,
             "raw_path": self.path.encode(),
             "root_path": "",
-            "query_string": b"",
+            "query_string": self.query,
             "headers": self.headers,
             "client": ("127.0.0.1", 50000),
             "server": ("127.0.0.1", 8080),
@@ -171,3 +173,16 @@ def test_a_document_upload_over_its_own_limit_is_refused_unread(app: ASGIApp, al
     )
     assert_refused(exchange.run([b"--"]), limit)
     assert exchange.read == 0
+
+
+def test_a_query_of_too_many_parameters_is_refused_before_it_is_parsed(app: ASGIApp, alice: factories.Customer) -> None:
+    headers = [(b"host", b"test"), basic(alice)]
+    within = b"&".join([b"page=1"] * MAX_QUERY_PARAMS)
+    assert Exchange(app, "GET", "/api/v1/titles", headers, within).run([b""]).status == 200
+    refused = Exchange(app, "GET", "/api/v1/titles", headers, within + b"&page=1").run([b""])
+    assert refused.status == 400
+    assert refused.json["error"] == {
+        "code": "InvalidParameter",
+        "message": f"more than {MAX_QUERY_PARAMS} query parameters",
+        "field": None,
+    }
