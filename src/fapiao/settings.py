@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     public_url: str | None = None
     max_document_bytes: int = 5 * 1024 * 1024
     log_level: str = "INFO"
+    # Request limits (docs/operations.md). Bodies: every REST route and both wire gateways; a document upload
+    # may be max_document_bytes plus its multipart framing instead. The largest legitimate wire request (an
+    # ApplyInvoice with hundreds of ids) is a few KB, the largest JSON body a few tens of KB.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_header_bytes: int = Field(default=64 * 1024, ge=8 * 1024)  # request line and headers together
+    header_timeout_seconds: float = Field(default=10.0, gt=0)  # from a request's first byte to its last header
+    body_idle_timeout_seconds: float = Field(default=30.0, gt=0)  # longest silence inside a request body
+    body_timeout_seconds: float = Field(default=120.0, gt=0)  # whole body, from the end of the headers
+    max_connections: int = Field(default=1000, ge=1)  # per server process; requests beyond it get 503
     # The Alibaba Cloud RPC clock skew (15 minutes) is the protocol's rule, not a setting: the nonce window
     # is derived from it (protocols/aliyun/signing.py CLOCK_SKEW).
     # TOP gateway (/router/rest) and its TMC queue.

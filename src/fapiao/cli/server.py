@@ -64,6 +64,8 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
     """Serve the APIs over HTTP."""
     import uvicorn
 
+    from fapiao.cli.serving import uvicorn_options
+
     rt = runtime()
     if not no_migrate:
         rt.db.upgrade()
@@ -85,4 +87,5 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
         workers=workers,
         log_level="warning",
         access_log=False,
+        **uvicorn_options(rt.settings),
     )

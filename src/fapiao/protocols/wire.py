@@ -18,10 +18,14 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-# A generous bound on request bodies: the largest legitimate one (an ApplyInvoice with many lines) is a few KB.
-MAX_BODY_BYTES = 8 * 1024 * 1024
+# The body limit of a WireApp not told otherwise (the gateways get ``Settings.max_body_bytes``).
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 # Requests in the database at once per process; more only queue on the connection pool (SQLite has one).
 GATEWAY_THREADS = 16
+# The most request bytes (query and body) an inline gateway parses on the event loop. Decoding is linear but
+# slow in Python (a megabyte of percent-escapes took 0.2-0.4 s), and on the loop it would delay every other
+# request; legitimate requests are a few KB, so only outsized ones take the hop to a thread.
+INLINE_MAX_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,16 @@ class WireAnswer:
 
 
 Answerer = Callable[[WireRequest], WireAnswer]
+# Answers a request refused before its body was read (``body`` is empty): each protocol's own error envelope.
+Refuser = Callable[[WireRequest], WireAnswer]
+
+
+class BodyTooLarge(Exception):
+    """The request's body is over the limit: by its Content-Length, or as streamed so far."""
+
+
+class ClientGone(Exception):
+    """The client disconnected before its body was complete: there is no request to answer."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,8 @@ class Execution:
     (``executor`` None). Inline is right where the database serves one request at a time anyway (SQLite,
     one connection per process): there the hop and the threads' fight for the GIL cost about as much as
     the request itself. Elsewhere (PostgreSQL) threads overlap the round trips to the server. The app
-    decides once (``app.wire_execution``) and hands the same policy to every gateway.
+    decides once (``app.wire_execution``) and hands the same policy to every gateway. Even inline, a request
+    over ``INLINE_MAX_BYTES`` is answered on a thread: its parsing alone would stall the loop.
     """
 
     executor: Executor | None
@@ -67,13 +82,31 @@ def threaded() -> Execution:
     return Execution(_threads())
 
 
-class WireApp:
-    """One gateway: ``answer`` turns a complete request into a complete answer and never raises."""
+def _plain_too_large(_request: WireRequest) -> WireAnswer:
+    return WireAnswer(413, "text/plain; charset=utf-8", b"Request Entity Too Large", {})
 
-    def __init__(self, answer: Answerer, methods: Iterable[str] | None = None, *, execution: Execution) -> None:
+
+class WireApp:
+    """One gateway: ``answer`` turns a complete request into a complete answer and never raises.
+
+    ``methods`` None lets every verb reach ``answer`` (the protocol refuses the ones it does not serve in its
+    own words); a body over ``max_body_bytes`` is answered by ``too_large`` without ever reaching it.
+    """
+
+    def __init__(
+        self,
+        answer: Answerer,
+        methods: Iterable[str] | None = None,
+        *,
+        execution: Execution,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        too_large: Refuser = _plain_too_large,
+    ) -> None:
         self.answer = answer
         self.methods = frozenset(methods) if methods is not None else None
         self.execution = execution
+        self.max_body_bytes = max_body_bytes
+        self.too_large = too_large
         self._executor = execution.executor
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,15 +115,23 @@ class WireApp:
             allow = ", ".join(sorted(self.methods))
             await _send(send, 405, "text/plain; charset=utf-8", b"Method Not Allowed", {"allow": allow})
             return
-        body = await _read_body(receive)
-        if body is None:
-            await _send(send, 413, "text/plain; charset=utf-8", b"Request Entity Too Large", {})
+        query: bytes = scope.get("query_string", b"")
+        try:
+            body = await read_body(scope["headers"], receive, self.max_body_bytes)
+        except ClientGone:
+            return  # nobody to answer; a truncated body must not be acted on
+        except BodyTooLarge:
+            refused = self.too_large(WireRequest(method, query, scope["headers"], b""))
+            await _send(send, refused.status, refused.content_type, refused.body, refused.headers)
             return
-        request = WireRequest(method, scope.get("query_string", b""), scope["headers"], body)
-        if self._executor is None:
+        request = WireRequest(method, query, scope["headers"], body)
+        executor = self._executor
+        if executor is None and len(query) + len(body) > INLINE_MAX_BYTES:
+            executor = _threads()
+        if executor is None:
             answer = self.answer(request)
         else:
-            answer = await asyncio.get_running_loop().run_in_executor(self._executor, self.answer, request)
+            answer = await asyncio.get_running_loop().run_in_executor(executor, self.answer, request)
         await _send(send, answer.status, answer.content_type, answer.body, answer.headers)
 
 
@@ -104,21 +145,39 @@ def _threads() -> ThreadPoolExecutor:
 _SET_HERE = frozenset({"content-type", "content-length", "x-request-id"})
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+def content_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
+    """The declared body size, or None (chunked, or absent; the HTTP parser has refused a malformed one)."""
+    for name, value in headers:
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def read_body(headers: Iterable[tuple[bytes, bytes]], receive: Receive, limit: int) -> bytes:
+    """The whole body, never holding more than ``limit`` bytes of it.
+
+    ``BodyTooLarge`` by Content-Length before a byte is read, or at the chunk that passes the limit (a chunked
+    body declares no size); ``ClientGone`` if the client disconnects first.
+    """
+    declared = content_length(headers)
+    if declared is not None and declared > limit:
+        raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ClientGone
         chunk: bytes = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
+        if size > limit:
+            raise BodyTooLarge
         chunks.append(chunk)
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks)
 
 
 async def _send(send: Send, status: int, content_type: str, body: bytes, headers: Mapping[str, str]) -> None:

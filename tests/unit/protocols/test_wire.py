@@ -27,17 +27,26 @@ class Recorder:
         return self.answer
 
 
-def call(app: WireApp, method: str = "POST", chunks: tuple[bytes, ...] = (b"",), query: bytes = b"") -> list[Message]:
+def call(
+    app: WireApp,
+    method: str = "POST",
+    chunks: tuple[bytes, ...] = (b"",),
+    query: bytes = b"",
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    incoming: list[Message] | None = None,
+) -> list[Message]:
+    """Send ``chunks`` (or the ``incoming`` messages) as the request; ``incoming`` is left with what was not read."""
     scope: dict[str, Any] = {
         "type": "http",
         "method": method,
         "path": "/",
         "query_string": query,
-        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded"), *headers],
     }
-    incoming: list[Message] = [
-        {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1} for n, chunk in enumerate(chunks)
-    ]
+    if incoming is None:
+        incoming = [
+            {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1} for n, chunk in enumerate(chunks)
+        ]
     sent: list[Message] = []
 
     async def receive() -> Message:
@@ -87,12 +96,61 @@ def test_a_method_the_gateway_does_not_serve_is_405_and_never_reaches_it() -> No
     assert recorder.requests == []
 
 
-def test_a_body_over_the_limit_is_413_and_never_reaches_the_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wire, "MAX_BODY_BYTES", 10)
+def refuser(status: int = 400) -> Any:
+    """A protocol's refusal: its own envelope, recognisable in the test."""
+
+    def too_large(request: WireRequest) -> WireAnswer:
+        return WireAnswer(status, "application/json", b'{"Code":"TooLarge","query":"%s"}' % request.query, {})
+
+    return too_large
+
+
+def test_a_streamed_body_over_the_limit_is_refused_in_the_protocols_words_and_never_reaches_the_gateway() -> None:
     recorder = Recorder()
-    sent = call(WireApp(recorder, execution=wire.INLINE), chunks=(b"123456", b"78901"))
-    assert sent[0]["status"] == 413
+    app = WireApp(recorder, execution=wire.INLINE, max_body_bytes=10, too_large=refuser(413))
+    sent = call(app, chunks=(b"123456", b"78901", b"never read"), query=b"Format=JSON")
+    assert (sent[0]["status"], sent[1]["body"]) == (413, b'{"Code":"TooLarge","query":"Format=JSON"}')
     assert recorder.requests == []
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_a_byte_of_the_body_is_read() -> None:
+    recorder = Recorder()
+    unread: list[Message] = [{"type": "http.request", "body": b"x" * 11, "more_body": False}]
+    app = WireApp(recorder, execution=wire.INLINE, max_body_bytes=10, too_large=refuser())
+    sent = call(app, headers=((b"content-length", b"268435456"),), incoming=unread)
+    assert sent[0]["status"] == 400
+    assert len(unread) == 1  # receive was never called
+    assert recorder.requests == []
+
+
+def test_a_body_of_exactly_the_limit_is_answered() -> None:
+    recorder = Recorder()
+    app = WireApp(recorder, execution=wire.INLINE, max_body_bytes=10, too_large=refuser())
+    sent = call(app, chunks=(b"12345", b"67890"), headers=((b"content-length", b"10"),))
+    assert sent[0]["status"] == 200
+    assert [r.body for r in recorder.requests] == [b"1234567890"]
+
+
+def test_a_client_gone_before_its_body_is_complete_gets_no_answer_and_its_request_is_not_run() -> None:
+    recorder = Recorder()
+    incoming: list[Message] = [
+        {"type": "http.request", "body": b"Action=Apply", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent = call(WireApp(recorder, execution=wire.INLINE), incoming=incoming)
+    assert sent == []
+    assert recorder.requests == []
+
+
+def test_an_inline_gateway_answers_an_outsized_request_on_a_thread_so_parsing_it_never_stalls_the_loop() -> None:
+    recorder = Recorder()
+    app = WireApp(recorder, execution=wire.INLINE)
+    call(app, chunks=(b"a=1",))
+    call(app, chunks=(b"x" * (wire.INLINE_MAX_BYTES + 1),))
+    call(app, method="GET", query=b"x" * (wire.INLINE_MAX_BYTES + 1))
+    loop_thread = threading.current_thread().name
+    assert recorder.threads[0] == loop_thread
+    assert [name.startswith("fapiao-wire") for name in recorder.threads[1:]] == [True, True]
 
 
 def test_the_answers_own_headers_are_sent_once_and_cannot_override_the_framing() -> None:

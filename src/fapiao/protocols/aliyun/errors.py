@@ -40,6 +40,7 @@ class Code(StrEnum):
     ACTION_NOT_FOUND = "InvalidAction.NotFound"
     INVALID_VERSION = "InvalidVersion"
     UNSUPPORTED_HTTP_METHOD = "UnsupportedHTTPMethod"
+    REQUEST_TOO_LARGE = "RequestTooLarge"  # ours: the reference documents no gateway code for an oversize body
     INTERNAL_ERROR = "InternalError"
     SERVICE_UNAVAILABLE = "ServiceUnavailable"
 
@@ -207,6 +208,12 @@ def invalid_version() -> RpcError:
 def unsupported_http_method() -> RpcError:
     """RPC accepts only GET and POST."""
     return RpcError(Code.UNSUPPORTED_HTTP_METHOD, "This http method is not supported.", 403)
+
+
+def request_too_large(limit: int) -> RpcError:
+    """A body over the server's limit, refused before it is read. The reference names no gateway code for this,
+    so the code is ours; the status is HTTP's own, and any 4xx makes every SDK raise its ``ClientException``."""
+    return RpcError(Code.REQUEST_TOO_LARGE, f"The request body is larger than {limit} bytes.", 413)
 
 
 def internal_error() -> RpcError:

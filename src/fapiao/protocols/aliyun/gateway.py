@@ -24,7 +24,7 @@ from fapiao.protocols.aliyun.catalog import Call, Operation
 from fapiao.protocols.aliyun.envelope import Format, Rendered, new_request_id, render_error, render_success
 from fapiao.protocols.aliyun.headers import HeaderInput
 from fapiao.protocols.aliyun.operations import CATALOG
-from fapiao.protocols.aliyun.request import RpcRequest, parse_request
+from fapiao.protocols.aliyun.request import RpcRequest, decode_form, parse_request
 from fapiao.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -65,6 +65,15 @@ def handle(
     except Exception:
         log.exception("aliyun.internal_error", request_id=request_id, action=op.action if op else None)
         return render_error(errors.internal_error(), request_id=request_id, fmt=fmt)
+
+
+def refuse(error: errors.RpcError, query_string: bytes | str) -> Rendered:
+    """Answer a request refused before its body was read, in the format its query asks for (else JSON)."""
+    try:
+        fmt = Format.parse(decode_form(query_string).get("Format"))
+    except errors.RpcError:
+        fmt = Format.JSON
+    return render_error(error, request_id=new_request_id(), fmt=fmt)
 
 
 def authenticate(rt: Runtime, req: RpcRequest, now: datetime) -> Credential:

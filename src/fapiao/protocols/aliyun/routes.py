@@ -1,9 +1,10 @@
 """The RPC endpoint ``/`` as a plain ASGI app (``protocols.wire``): no framework between the socket and the
-pipeline, run where the app's execution policy says."""
+pipeline, run where the app's execution policy says. Every verb reaches the gateway, which refuses the ones
+RPC does not serve with ``UnsupportedHTTPMethod`` (403, like the real gateway), not a bare 405."""
 
 from __future__ import annotations
 
-from fapiao.protocols.aliyun import gateway
+from fapiao.protocols.aliyun import errors, gateway
 from fapiao.protocols.wire import Execution, WireAnswer, WireApp, WireRequest
 from fapiao.runtime import Runtime
 
@@ -15,4 +16,10 @@ def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
         rendered = gateway.handle(runtime, request.method, request.query, request.headers, request.body)
         return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers)
 
-    return WireApp(answer, methods=("GET", "HEAD", "POST"), execution=execution)
+    limit = runtime.settings.max_body_bytes
+
+    def too_large(request: WireRequest) -> WireAnswer:
+        rendered = gateway.refuse(errors.request_too_large(limit), request.query)
+        return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers)
+
+    return WireApp(answer, execution=execution, max_body_bytes=limit, too_large=too_large)

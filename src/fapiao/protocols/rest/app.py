@@ -7,12 +7,15 @@ import uuid
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fapiao import __version__
 from fapiao.protocols.rest import errors as rest_errors
 from fapiao.protocols.rest.applications import router as applications_router
+from fapiao.protocols.rest.limits import MULTIPART_OVERHEAD, RequestLimits
 from fapiao.protocols.rest.routes import router as rest_router
+from fapiao.protocols.rest.routes import upload_document
 from fapiao.protocols.rest.webhooks import router as webhooks_router
 from fapiao.runtime import Runtime
 
@@ -44,7 +47,12 @@ def create_rest_app(runtime: Runtime) -> ASGIApp:
     def docs() -> HTMLResponse:
         return HTMLResponse(_docs_page())
 
-    return RequestIdMiddleware(app)
+    # Every body is limited; a document upload to its file limit plus the multipart framing around it.
+    settings = runtime.settings
+    upload = next(r for r in rest_router.routes if isinstance(r, APIRoute) and r.endpoint is upload_document)
+    upload_limit = settings.max_document_bytes + MULTIPART_OVERHEAD
+    uploads = {(method, upload.path): upload_limit for method in upload.methods or ()}
+    return RequestIdMiddleware(RequestLimits(app, settings.max_body_bytes, uploads))
 
 
 class RequestIdMiddleware:

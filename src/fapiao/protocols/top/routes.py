@@ -30,7 +30,7 @@ from fapiao.protocols.top.envelope import (
 )
 from fapiao.protocols.top.errors import Code, TopError, platform_error
 from fapiao.protocols.top.params import parse_params
-from fapiao.protocols.top.request import parse_request
+from fapiao.protocols.top.request import MAX_PARAMS, parse_request
 from fapiao.protocols.wire import Execution, WireAnswer, WireApp, WireRequest
 from fapiao.runtime import Runtime
 
@@ -49,7 +49,17 @@ def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
         rendered = handle(runtime, request.method, request.query, content_type, body)
         return WireAnswer(200, rendered.media_type, rendered.body, {})
 
-    return WireApp(answer, execution=execution)
+    limit = runtime.settings.max_body_bytes
+
+    def too_large(request: WireRequest) -> WireAnswer:
+        """43, as for any body it cannot use, in TOP's HTTP 200 (its SDKs raise a bare error on any other)."""
+        request_id = new_request_id()
+        error = platform_error(Code.PARAMETER_ERROR, sub_msg=f"the request body is larger than {limit} bytes")
+        log.info("top.refused", request_id=request_id, code=error.code, sub_msg=error.sub_msg)
+        rendered = render_error(error, fmt=_query_format(request.query), request_id=request_id)
+        return WireAnswer(200, rendered.media_type, rendered.body, {})
+
+    return WireApp(answer, execution=execution, max_body_bytes=limit, too_large=too_large)
 
 
 def handle(rt: Runtime, http_method: str, query: bytes, content_type: str | None, body: bytes) -> Rendered:
@@ -119,5 +129,8 @@ def _authenticated(rt: Runtime, params: Mapping[str, str]) -> AuthenticatedApp[C
 
 def _query_format(query: bytes) -> Format:
     """The format to answer in when the request cannot be parsed at all (its query may still name one)."""
-    values = parse_qs(query.decode("latin-1")).get("format", [])
+    try:
+        values = parse_qs(query.decode("latin-1"), max_num_fields=MAX_PARAMS).get("format", [])
+    except ValueError:  # too many fields: refused anyway, the format cannot matter more than the bound
+        values = []
     return Format.JSON if values and values[-1].lower() == Format.JSON else Format.XML

@@ -7,7 +7,7 @@ import pytest
 from fapiao.protocols.aliyun.envelope import Format
 from fapiao.protocols.aliyun.errors import Code, RpcError
 from fapiao.protocols.aliyun.headers import HeaderMap
-from fapiao.protocols.aliyun.request import decode_form, parse_request
+from fapiao.protocols.aliyun.request import MAX_FIELDS, decode_form, parse_request
 from fapiao.protocols.aliyun.signing import Scheme
 
 V3_AUTH = "ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host,Signature=00"
@@ -43,6 +43,15 @@ def test_decode_form_rejects_repeated_names_and_bad_utf8() -> None:
     assert '"Name"' in caught.value.message
     with pytest.raises(RpcError):
         decode_form(b"Name=\xff")
+
+
+def test_decode_form_reads_up_to_max_fields_and_refuses_more_before_decoding() -> None:
+    fields = "&".join(f"p{n}=1" for n in range(MAX_FIELDS))
+    assert len(decode_form(fields + "&&")) == MAX_FIELDS  # empty pieces are skipped, not counted
+    for too_many in (fields + "&x=1", "&" * 1_000_000 + "x=1", "a=1&" * 500_000):
+        with pytest.raises(RpcError) as caught:
+            decode_form(too_many)
+        assert caught.value.message == 'The specified parameter "QueryString" is not valid.'
 
 
 def test_v1_request_takes_action_version_and_format_from_params() -> None:

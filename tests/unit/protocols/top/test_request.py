@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from fapiao.protocols.top.errors import TopError
-from fapiao.protocols.top.request import ParsedRequest, UploadedFile, parse_request
+from fapiao.protocols.top.request import MAX_PARAMS, ParsedRequest, UploadedFile, parse_request
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -119,3 +119,37 @@ def test_undecodable_requests_answer_43(query: str, content_type: str | None, bo
     error = parse_error("POST", query, content_type, body)
     assert (error.code, error.msg) == (43, "Parameter error")
     assert reason in (error.sub_msg or "")
+
+
+def pairs(count: int, prefix: str = "p") -> str:
+    return "&".join(f"{prefix}{n}=1" for n in range(count))
+
+
+def test_up_to_max_params_in_query_and_body_together_are_read() -> None:
+    half = MAX_PARAMS // 2
+    parsed = parse_request("POST", pairs(half, "q"), FORM, pairs(MAX_PARAMS - half).encode())
+    assert len(parsed.params) == MAX_PARAMS
+
+
+@pytest.mark.parametrize(
+    ("query", "content_type", "body"),
+    [
+        (pairs(MAX_PARAMS + 1), None, b""),
+        (pairs(MAX_PARAMS // 2, "q"), FORM, pairs(MAX_PARAMS // 2 + 1).encode()),
+        ("", FORM, pairs(1_000_000).encode()),  # the probe's body: refused after a scan, not a million decodes
+        (
+            "",
+            "multipart/form-data; boundary=b",
+            b"".join(
+                b'--b\r\nContent-Disposition: form-data; name="p%d"\r\n\r\n1\r\n' % n for n in range(MAX_PARAMS + 1)
+            )
+            + b"--b--\r\n",
+        ),
+    ],
+    ids=["query", "query-and-body", "a-million", "multipart"],
+)
+def test_more_than_max_params_answer_43_before_they_are_decoded(
+    query: str, content_type: str | None, body: bytes
+) -> None:
+    error = parse_error("POST", query, content_type, body)
+    assert (error.code, error.msg, error.sub_msg) == (43, "Parameter error", f"more than {MAX_PARAMS} parameters")
