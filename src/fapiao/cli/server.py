@@ -77,6 +77,9 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
     os.environ["FAPIAO_DATA_DIR"] = str(rt.settings.data_dir)
     in_process = rt.settings.is_sqlite if webhook_worker is None else webhook_worker
     os.environ["FAPIAO_RUN_WORKER"] = "1" if in_process else "0"
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default, which would let any local client claim
+    # another address to a RAM policy's acs:SourceIp: forwarded headers count only from configured proxies.
+    trusted = rt.settings.trusted_proxies
     uvicorn.run(
         "fapiao.app:create_app",
         factory=True,
@@ -85,4 +88,6 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
         workers=workers,
         log_level="warning",
         access_log=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
     )

@@ -30,6 +30,10 @@ class WireRequest:
     query: bytes
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    # The caller as the server saw it: the socket peer, unless the server trusts a proxy in front of it
+    # (``FAPIAO_TRUSTED_PROXIES``: uvicorn then takes the client and scheme from X-Forwarded-For/-Proto).
+    client: str | None = None
+    secure: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,15 @@ class WireApp:
         if body is None:
             await _send(send, 413, "text/plain; charset=utf-8", b"Request Entity Too Large", {})
             return
-        request = WireRequest(method, scope.get("query_string", b""), scope["headers"], body)
+        peer = scope.get("client")
+        request = WireRequest(
+            method,
+            scope.get("query_string", b""),
+            scope["headers"],
+            body,
+            peer[0] if peer else None,
+            scope.get("scheme") == "https",
+        )
         if self._executor is None:
             answer = self.answer(request)
         else:

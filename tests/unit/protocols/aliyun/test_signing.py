@@ -428,7 +428,9 @@ FORM = "application/x-www-form-urlencoded"
         (b"", MINIMAL_SIGNED, None, True),
     ],
 )
-def test_v3_with_a_body_must_sign_its_content_type(body: bytes, signed: str, content_type: str | None, ok: bool) -> None:
+def test_v3_with_a_body_must_sign_its_content_type(
+    body: bytes, signed: str, content_type: str | None, ok: bool
+) -> None:
     req = parse_request("POST", b"CustomerId=22", _self_signed_v3(body, signed, content_type), body)
     if ok:
         assert signing.verify(req, "testSecret").ok
