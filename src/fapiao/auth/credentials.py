@@ -44,7 +44,10 @@ class Credential:
 
     def within(self, context: RequestContext) -> Credential:
         """This credential acting in one request: its policies' conditions read ``context``. The cached
-        credential stays context-free; this copy lives as long as the request."""
+        credential stays context-free; the copy lives as long as the request, and is made only where a
+        condition will read it (root keys and unconditional policies, the hot path, cost nothing)."""
+        if not any(policy.conditional for policy in self.actor.policies):
+            return self
         return dataclasses.replace(self, actor=dataclasses.replace(self.actor, context=context))
 
 

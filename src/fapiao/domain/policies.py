@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import functools
 import ipaddress
 import json
 import operator
@@ -236,6 +237,11 @@ class Statement:
 @dataclass(frozen=True)
 class Policy:
     statements: tuple[Statement, ...]
+
+    @functools.cached_property
+    def conditional(self) -> bool:
+        """Whether any statement reads the request's context (else deciding needs only the action)."""
+        return any(statement.conditions for statement in self.statements)
 
 
 def parse_policy(document: str | dict[str, Any]) -> Policy:
