@@ -21,7 +21,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from fapiao.domain.errors import ValidationFailed
@@ -54,8 +54,8 @@ class RequestContext:
 
     @classmethod
     def of(cls, client_host: str | None, secure: bool, now: datetime) -> RequestContext:
-        """The context of a request from ``client_host`` (as the server saw it), at ``now`` (aware)."""
-        return cls(source_address(client_host), secure, now)
+        """The context of a request from ``client_host`` (as the server saw it), at ``now`` (naive: UTC)."""
+        return cls(source_address(client_host), secure, now if now.tzinfo else now.replace(tzinfo=UTC))
 
 
 UNKNOWN_CONTEXT = RequestContext()

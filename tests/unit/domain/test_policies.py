@@ -134,6 +134,12 @@ def test_date_operators_compare_instants_in_any_zone(now: datetime, at: datetime
     assert is_allowed([rule], ACTION, context(now=at)) is DATE_RULES[op](at, at)
 
 
+def test_a_naive_now_is_utc() -> None:
+    since = allowed_when({"DateGreaterThanEquals": {"acs:CurrentTime": "2026-12-01T16:00:00+08:00"}})
+    assert is_allowed([since], ACTION, RequestContext.of("127.0.0.1", False, datetime(2026, 12, 1, 8, 0)))
+    assert not is_allowed([since], ACTION, RequestContext.of("127.0.0.1", False, datetime(2026, 12, 1, 7, 59)))
+
+
 def test_the_documented_time_window_and_z_suffix() -> None:
     until = allowed_when({"DateLessThan": {"acs:CurrentTime": "2019-08-12T17:00:00+08:00"}})
     assert is_allowed([until], ACTION, context(now=datetime(2019, 8, 12, 8, 59, 59, tzinfo=UTC)))
