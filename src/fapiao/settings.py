@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     profile: Profile = Profile.SANDBOX
     secret_key: str | None = Field(default=None, repr=False)
     public_url: str | None = None
+    # Addresses (or CIDR blocks, comma-separated; "*" for any) of reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto headers name the client and its scheme. Unset: the socket peer is the client (a RAM
+    # policy's acs:SourceIp and acs:SecureTransport read it), and nobody can claim another address.
+    trusted_proxies: str | None = None
     max_document_bytes: int = 5 * 1024 * 1024
     log_level: str = "INFO"
     # Request limits (docs/operations.md). Bodies: every REST route and both wire gateways; a document upload

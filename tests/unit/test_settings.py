@@ -23,3 +23,15 @@ def test_every_setting_is_read_somewhere(name: str) -> None:
 def test_every_setting_is_documented(name: str) -> None:
     variable = f"`FAPIAO_{name.upper()}`"
     assert any(variable in path.read_text(encoding="utf-8") for path in DOCUMENTS), f"{variable} is undocumented"
+
+
+# Variables that are not server settings: the test suite's own.
+NOT_SETTINGS = frozenset({"FAPIAO_TEST_DATABASE_URL"})
+
+
+def test_every_variable_the_documents_and_code_name_is_a_setting() -> None:
+    """A documented ``FAPIAO_*`` that nothing reads (``FAPIAO_SIGNATURE_SKEW_SECONDS`` once) must not exist."""
+    texts = [path.read_text(encoding="utf-8") for path in [*DOCUMENTS, *(REPOSITORY / "docs").glob("*.md"), *SOURCES]]
+    named = {name for text in texts for name in re.findall(r"\bFAPIAO_[A-Z0-9_]+\b", text)} - NOT_SETTINGS
+    settings = {f"FAPIAO_{field.upper()}" for field in Settings.model_fields}
+    assert named and named <= settings, sorted(named - settings)

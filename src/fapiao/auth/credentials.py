@@ -8,19 +8,23 @@ never cached. Deciding whether a cached entry may answer is ``auth.service``'s j
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
+import structlog
 from sqlalchemy import bindparam, select
 
-from fapiao.domain.errors import Unauthenticated
-from fapiao.domain.policies import Policy, parse_policy
+from fapiao.domain.errors import Unauthenticated, ValidationFailed
+from fapiao.domain.policies import Effect, Policy, RequestContext, Statement, parse_policy
 from fapiao.runtime import Runtime
 from fapiao.store import revisions
 from fapiao.store.tables import AccessKey, Account, ProviderApp, ProviderSession, RamPolicy, RamUser
 from fapiao.usecases.actor import Actor, ActorKind
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,14 @@ class Credential:
     @property
     def scope(self) -> str:
         return revisions.account_scope(self.account_id)
+
+    def within(self, context: RequestContext) -> Credential:
+        """This credential acting in one request: its policies' conditions read ``context``. The cached
+        credential stays context-free; the copy lives as long as the request, and is made only where a
+        condition will read it (root keys and unconditional policies, the hot path, cost nothing)."""
+        if not any(policy.conditional for policy in self.actor.policies):
+            return self
+        return dataclasses.replace(self, actor=dataclasses.replace(self.actor, context=context))
 
 
 @dataclass(frozen=True)
@@ -129,9 +141,19 @@ def resolve_session(rt: Runtime, app_id: int, session_key: str) -> SessionGrant 
     return grant
 
 
+# What a stored document that no longer parses (attached before a rule it breaks, or written by SQL) grants:
+# nothing. Refusing every action fails closed where ignoring the part not understood could fail open.
+_UNUSABLE = Policy((Statement(Effect.DENY, ("*",)),))
+
+
 @functools.lru_cache(maxsize=1024)
 def _parsed_policy(document: str) -> Policy:
-    return parse_policy(document)
+    """Parsed once per process and document: requests only evaluate."""
+    try:
+        return parse_policy(document)
+    except ValidationFailed as exc:
+        log.warning("ram_policy.unusable", reason=exc.message)
+        return _UNUSABLE
 
 
 # Each lookup reads its scopes' revisions in the same statement, so what it returns is at least that new

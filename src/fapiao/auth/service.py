@@ -27,6 +27,7 @@ from fapiao.auth.credentials import (
     resolve_app,
     resolve_session,
 )
+from fapiao.domain.policies import RequestContext
 from fapiao.runtime import Runtime
 from fapiao.store import revisions
 from fapiao.store.tables import utcnow
@@ -71,13 +72,22 @@ class AuthenticatedApp(Generic[V]):
 
 
 def authenticate_rpc(
-    rt: Runtime, key_id: str, nonce: str, now: datetime, verify: Callable[[str], V], *, nonce_window: timedelta
+    rt: Runtime,
+    key_id: str,
+    nonce: str,
+    now: datetime,
+    verify: Callable[[str], V],
+    *,
+    nonce_window: timedelta,
+    context: RequestContext,
 ) -> Credential | Refused[V]:
     """The key's credential once its signature holds and the nonce was not used within ``nonce_window``
     (claimed only then, so strangers cannot burn nonces). ``now`` is naive UTC.
 
     The claim reads the account's current revision in the same statement; the credential returned carries
     it, so what the request reads through it (``titles.account_titles``) is at least as new as its check.
+    It acts ``within`` the request's ``context`` (client address, transport, time), which RAM policy
+    conditions read when the gateway authorises the action.
     """
     entry = rt.caches.credentials.get(key_id)
     if entry is not None and verify(entry.value.secret).ok:
@@ -91,8 +101,9 @@ def authenticate_rpc(
     if not claimed:
         return Refused(Refusal.NONCE_USED)
     if revision != credential.revision:
-        return _checked_key(rt, key_id, verify)
-    return credential
+        checked = _checked_key(rt, key_id, verify)
+        return checked if isinstance(checked, Refused) else checked.within(context)
+    return credential.within(context)
 
 
 def _checked_key(rt: Runtime, key_id: str, verify: Callable[[str], V]) -> Credential | Refused[V]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -16,7 +15,7 @@ from fapiao.accounts.commands import (
     DetachPolicy,
     SetAccessKeyEnabled,
 )
-from fapiao.cli.base import cli, output, parse_json_option, runtime
+from fapiao.cli.base import cli, json_option_text, output, runtime
 from fapiao.usecases.actor import OPERATOR
 
 
@@ -125,7 +124,7 @@ def list_ram_users(user_id: int) -> Any:
 @output()
 def attach_policy(user_id: int, ram_user: str, policy_name: str, document: str) -> Any:
     """Attach a policy such as {"Version":"1","Statement":[{"Effect":"Allow","Action":["bss:*"],"Resource":"*"}]}."""
-    text = json.dumps(parse_json_option(document, "--document"))
+    text = json_option_text(document, "--document")  # as given: the policy parser refuses repeated names
     return accounts.attach_policy(runtime(), OPERATOR, AttachPolicy(user_id, ram_user, policy_name, text))
 
 

@@ -119,8 +119,15 @@ def render_text(data: Any, indent: int = 0) -> str:
 
 def parse_json_option(value: str, name: str) -> Any:
     """A JSON option given inline or as ``@path``."""
+    return json.loads(json_option_text(value, name))
+
+
+def json_option_text(value: str, name: str) -> str:
+    """The text of a JSON option given inline or as ``@path``, once it parses: for a use case that reads the
+    document itself (``json.loads`` would quietly keep only the last of two equal names)."""
     text = Path(value[1:]).read_text() if value.startswith("@") else value
     try:
-        return json.loads(text)
+        json.loads(text)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not JSON: {exc.msg}", param_hint=name) from None
+    return text

@@ -36,8 +36,17 @@ _HEADERS_TOO_LARGE = b"Request Header Fields Too Large"
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """The options of ``uvicorn.run`` that the limits settings decide."""
-    return {"http": PROTOCOL, "limit_concurrency": settings.max_connections}
+    """The options of ``uvicorn.run`` that the limits and proxy settings decide.
+
+    uvicorn trusts X-Forwarded-For from 127.0.0.1 by default, which would let any local client claim another
+    address to a RAM policy's ``acs:SourceIp``: forwarded headers count only from configured proxies."""
+    trusted = settings.trusted_proxies
+    return {
+        "http": PROTOCOL,
+        "limit_concurrency": settings.max_connections,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
 
 
 @functools.cache

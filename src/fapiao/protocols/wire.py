@@ -34,6 +34,10 @@ class WireRequest:
     query: bytes
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    # The caller as the server saw it: the socket peer, unless the server trusts a proxy in front of it
+    # (``FAPIAO_TRUSTED_PROXIES``: uvicorn then takes the client and scheme from X-Forwarded-For/-Proto).
+    client: str | None = None
+    secure: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,10 @@ class WireApp:
             refused = self.too_large(WireRequest(method, query, scope["headers"], b""))
             await _send(send, refused.status, refused.content_type, refused.body, refused.headers)
             return
-        request = WireRequest(method, query, scope["headers"], body)
+        peer = scope.get("client")
+        request = WireRequest(
+            method, query, scope["headers"], body, peer[0] if peer else None, scope.get("scheme") == "https"
+        )
         executor = self._executor
         if executor is None and len(query) + len(body) > INLINE_MAX_BYTES:
             executor = _threads()

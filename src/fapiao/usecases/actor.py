@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass, field
 
 from fapiao.domain.errors import NotFound, PermissionDenied
-from fapiao.domain.policies import Policy, is_allowed
+from fapiao.domain.policies import UNKNOWN_CONTEXT, Decision, Policy, RequestContext, decide
 
 
 class ActorKind(enum.StrEnum):
@@ -27,6 +27,9 @@ class Actor:
     key_id: str | None = None
     policies: tuple[Policy, ...] = field(default=(), repr=False)
     user_id: int | None = None  # the account's public UserId, for customers
+    # The request this actor acts in (source address, transport, time), which policy conditions read; bound per
+    # request by authentication (``auth.credentials.Credential.within``), unknown outside one.
+    context: RequestContext = field(default=UNKNOWN_CONTEXT, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -38,13 +41,20 @@ class Actor:
     def is_customer(self) -> bool:
         return self.kind in (ActorKind.ACCOUNT, ActorKind.RAM_USER)
 
+    def decide(self, permission: str) -> Decision:
+        """Root keys, operators and the system may do anything; RAM users what their policies allow in the
+        request's context."""
+        if self.kind is not ActorKind.RAM_USER:
+            return Decision.ALLOW
+        return decide(self.policies, permission, self.context)
+
     def require(self, permission: str) -> None:
-        """Root keys, operators and the system may do anything; RAM users what their policies allow.
+        """``decide``, raising ``PermissionDenied`` unless allowed.
 
         Gateways call this with the permission their operation declares (``bss:…`` for the Alibaba Cloud
         actions, ``fapiao:…`` for the REST API); services only enforce which account's data an actor sees.
         """
-        if self.kind is ActorKind.RAM_USER and not is_allowed(list(self.policies), permission):
+        if self.decide(permission) is not Decision.ALLOW:
             raise PermissionDenied(
                 f"You are not authorized to do this action. AuthAction: {permission}", field=permission
             )

@@ -74,6 +74,15 @@ def test_account_key_ram_and_title_round_trip(cli: Cli, tmp_path: Path) -> None:
         "ram", "attach-policy", "--account", user_id, "--user", "bot", "--name", "read", "--document", policy
     )
     assert ram["policies"]["read"]["Statement"][0]["Action"] == "bss:Query*"
+    attach = ("ram", "attach-policy", "--account", user_id, "--user", "bot", "--name", "net", "--document")
+    grant = '{"Version":"1","Statement":[{"Effect":"Allow","Action":"bss:Query*","Resource":"*","Condition":%s}]}'
+    unknown = cli.error(*attach, grant % '{"StringEquals":{"acs:SourceIp":"127.0.0.1"}}')
+    assert (unknown["code"], unknown["field"]) == ("InvalidParameter", "document")
+    assert "condition operator 'StringEquals' is not supported" in unknown["message"]
+    twice = '{"IpAddress":{"acs:SourceIp":"203.0.113.0/24"},"IpAddress":{"acs:SourceIp":"0.0.0.0/0"}}'
+    assert "repeats the name IpAddress" in cli.error(*attach, grant % twice)["message"]
+    kept = cli.json(*attach, grant % '{"IpAddress":{"acs:SourceIp":"203.0.113.0/24"}}')["policies"]
+    assert kept["net"]["Statement"][0]["Condition"] == {"IpAddress": {"acs:SourceIp": "203.0.113.0/24"}}
     assert cli.json("keys", "create", "--account", user_id, "--ram-user", "bot")["ram_user"] == "bot"
 
     scan = tmp_path / "licence.jpg"

@@ -68,6 +68,22 @@ def test_ram_user_key_carries_its_policies(runtime: Runtime) -> None:
     assert detached.policies == {}
 
 
+def test_a_policy_with_a_condition_is_kept_and_one_not_understood_is_refused(runtime: Runtime) -> None:
+    who = factories.customer(runtime)
+    accounts.create_ram_user(runtime, OPERATOR, CreateRamUser(who.user_id, "bot"))
+    grant: dict[str, Any] = {"Effect": "Allow", "Action": ["bss:QueryCustomerInvoiceInfo"], "Resource": "*"}
+    condition = {"IpAddress": {"acs:SourceIp": ["203.0.113.0/24"]}, "Bool": {"acs:SecureTransport": "true"}}
+    kept = {"Version": "1", "Statement": [{**grant, "Condition": condition}]}
+    attached = accounts.attach_policy(runtime, OPERATOR, AttachPolicy(who.user_id, "bot", "net", json.dumps(kept)))
+    assert attached.policies == {"net": kept}
+    unknown = {"Version": "1", "Statement": [{**grant, "Condition": {"StringLike": {"acs:UserAgent": "curl*"}}}]}
+    with pytest.raises(ValidationFailed) as refused:
+        accounts.attach_policy(runtime, OPERATOR, AttachPolicy(who.user_id, "bot", "ua", json.dumps(unknown)))
+    assert refused.value.field == "document"
+    assert "condition operator 'StringLike' is not supported" in refused.value.message
+    assert set(accounts.list_ram_users(runtime, OPERATOR, who.user_id)[0].policies) == {"net"}
+
+
 def test_bad_input_changes_nothing(runtime: Runtime) -> None:
     who = factories.customer(runtime, nick="taken")
     with pytest.raises(Conflict):

@@ -4,7 +4,8 @@ process's cache with what they found and forgetting what they did not (both data
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -13,10 +14,11 @@ from fapiao.accounts import service as accounts
 from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser, SetAccessKeyEnabled
 from fapiao.auth import credentials
 from fapiao.domain.errors import PermissionDenied, Unauthenticated
+from fapiao.domain.policies import RequestContext
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
 from fapiao.store import revisions
-from fapiao.store.tables import ProviderApp, ProviderSession
+from fapiao.store.tables import ProviderApp, ProviderSession, RamPolicy
 from fapiao.usecases.actor import OPERATOR, ActorKind
 from tests import factories
 
@@ -43,6 +45,43 @@ def test_a_ram_keys_credential_carries_its_policies(runtime: Runtime) -> None:
     actor.require("bss:QueryInvoicingCustomerList")
     with pytest.raises(PermissionDenied):
         actor.require("bss:ApplyInvoice")
+
+
+def _reading_when(condition: dict[str, Any]) -> dict[str, Any]:
+    grant = {"Effect": "Allow", "Action": ["bss:Query*"], "Resource": "*", "Condition": condition}
+    return {"Version": "1", "Statement": [grant]}
+
+
+def test_a_credential_acts_within_one_requests_context_and_the_cached_one_stays_context_free(
+    runtime: Runtime,
+) -> None:
+    who = factories.customer(runtime)
+    accounts.create_ram_user(runtime, OPERATOR, CreateRamUser(who.user_id, "bot"))
+    from_net = _reading_when({"IpAddress": {"acs:SourceIp": "203.0.113.0/24"}})
+    accounts.attach_policy(runtime, OPERATOR, AttachPolicy(who.user_id, "bot", "net", json.dumps(from_net)))
+    key = accounts.create_access_key(runtime, OPERATOR, CreateAccessKey(who.user_id, "bot"))
+    credential = credentials.resolve_access_key(runtime, key.key.key_id)
+    now = datetime.now(UTC)
+    credential.within(RequestContext.of("203.0.113.8", False, now)).actor.require("bss:QueryEvaluateList")
+    with pytest.raises(PermissionDenied):
+        credential.within(RequestContext.of("127.0.0.1", False, now)).actor.require("bss:QueryEvaluateList")
+    with pytest.raises(PermissionDenied):  # no request: no address to match
+        credential.actor.require("bss:QueryEvaluateList")
+    assert runtime.caches.credentials.current(key.key.key_id, (credential.revision,)) == credential
+
+
+def test_a_stored_policy_that_no_longer_parses_grants_nothing(runtime: Runtime) -> None:
+    # attached before a rule it breaks (or written by SQL): refused everything, never read in part
+    who = factories.customer(runtime)
+    accounts.create_ram_user(runtime, OPERATOR, CreateRamUser(who.user_id, "bot"))
+    accounts.attach_policy(runtime, OPERATOR, AttachPolicy(who.user_id, "bot", "all", json.dumps(POLICY)))
+    key = accounts.create_access_key(runtime, OPERATOR, CreateAccessKey(who.user_id, "bot"))
+    unsupported = _reading_when({"StringEquals": {"acs:UserAgent": "x"}})
+    with runtime.db.transaction() as session:
+        session.execute(update(RamPolicy).values(document=unsupported))
+    actor = credentials.resolve_access_key(runtime, key.key.key_id).actor
+    with pytest.raises(PermissionDenied):
+        actor.require("bss:QueryEvaluateList")
 
 
 def test_a_disabled_key_is_unknown_and_leaves_the_cache(runtime: Runtime) -> None:

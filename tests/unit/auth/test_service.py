@@ -17,6 +17,7 @@ from fapiao.accounts.commands import SetAccessKeyEnabled
 from fapiao.auth import service as auth
 from fapiao.auth.credentials import Credential
 from fapiao.auth.service import AuthenticatedApp, Refusal, Refused
+from fapiao.domain.policies import UNKNOWN_CONTEXT
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, ProviderSession, utcnow
@@ -47,7 +48,9 @@ def expecting(secret: str, calls: list[str] | None = None) -> Callable[[str], Sa
 
 def rpc(rt: Runtime, key_id: str, secret: str, nonce: str | None = None) -> Credential | Refused[Said]:
     now = utcnow()
-    return auth.authenticate_rpc(rt, key_id, nonce or secrets.token_hex(8), now, expecting(secret), nonce_window=WINDOW)
+    return auth.authenticate_rpc(
+        rt, key_id, nonce or secrets.token_hex(8), now, expecting(secret), nonce_window=WINDOW, context=UNKNOWN_CONTEXT
+    )
 
 
 def not_begin(statements: list[str]) -> list[str]:
@@ -77,7 +80,9 @@ def test_a_warm_request_runs_the_nonce_claim_and_nothing_else(runtime: Runtime) 
 def test_an_unknown_key_is_looked_up_once_and_never_verified(runtime: Runtime) -> None:
     calls: list[str] = []
     with statements_matching(runtime.db, r"\bFROM access_keys\b") as lookups:
-        result = auth.authenticate_rpc(runtime, "LTAInope", "n", utcnow(), expecting("x", calls), nonce_window=WINDOW)
+        result = auth.authenticate_rpc(
+            runtime, "LTAInope", "n", utcnow(), expecting("x", calls), nonce_window=WINDOW, context=UNKNOWN_CONTEXT
+        )
     assert result == Refused(Refusal.UNKNOWN_CREDENTIAL)
     assert (len(lookups), calls) == (1, [])
 

@@ -7,8 +7,8 @@ the rule that failed, so a caller learns both which parameter and why.
 from __future__ import annotations
 
 from fapiao.auth.credentials import Credential
-from fapiao.domain.errors import DomainError, PermissionDenied, Reason
-from fapiao.domain.policies import Effect
+from fapiao.domain.errors import DomainError, Reason
+from fapiao.domain.policies import Decision
 from fapiao.protocols.aliyun import errors
 from fapiao.protocols.aliyun.catalog import Operation
 from fapiao.protocols.aliyun.errors import Code, RpcError
@@ -49,17 +49,14 @@ def from_domain(error: DomainError, op: Operation) -> RpcError:
 
 
 def authorise(op: Operation, credential: Credential) -> None:
-    """Root keys may call everything; a RAM user needs an Allow for ``op.permission`` and no Deny."""
+    """Root keys may call everything; a RAM user needs an Allow for ``op.permission`` and no Deny, each
+    applying only where its condition holds in the request's context."""
     actor = credential.actor
-    try:
-        actor.require(op.permission)
-    except PermissionDenied:
-        explicit = any(
-            s.effect is Effect.DENY and s.matches(op.permission) for p in actor.policies for s in p.statements
-        )
+    decision = actor.decide(op.permission)
+    if decision is not Decision.ALLOW:
         raise errors.forbidden_ram(
             op.permission,
-            no_permission_type="ExplicitDeny" if explicit else "ImplicitDeny",
+            no_permission_type="ExplicitDeny" if decision is Decision.EXPLICIT_DENY else "ImplicitDeny",
             principal_owner_id=str(credential.user_id),
             principal_display_name=actor.name.partition("/")[2] or actor.name,
-        ) from None
+        )

@@ -19,6 +19,7 @@ import structlog
 from fapiao.auth.credentials import Credential
 from fapiao.auth.service import Refusal, Refused, authenticate_rpc
 from fapiao.domain.errors import DomainError
+from fapiao.domain.policies import RequestContext
 from fapiao.protocols.aliyun import errors, faults, signing
 from fapiao.protocols.aliyun.catalog import Call, Operation
 from fapiao.protocols.aliyun.envelope import Format, Rendered, new_request_id, render_error, render_success
@@ -42,8 +43,12 @@ def handle(
     body: bytes = b"",
     *,
     now: datetime | None = None,
+    client: str | None = None,
+    secure: bool = False,
 ) -> Rendered:
-    """Answer one RPC request; never raises."""
+    """Answer one RPC request; never raises. ``client`` is the caller's address as the server saw it (the
+    socket peer, or what a trusted proxy said), ``secure`` whether it came over HTTPS: RAM policy conditions
+    (``acs:SourceIp``, ``acs:SecureTransport``) read them."""
     request_id = new_request_id()
     fmt = Format.JSON
     op: Operation | None = None
@@ -51,7 +56,8 @@ def handle(
         req = parse_request(method, query_string, headers, body)
         fmt = req.format
         op = CATALOG.resolve(*req.route())
-        credential = authenticate(rt, req, now or datetime.now(UTC))
+        moment = now or datetime.now(UTC)
+        credential = authenticate(rt, req, moment, RequestContext.of(client, secure, moment))
         faults.authorise(op, credential)
         data = op.run(Call(rt, credential, request_id), req.params)
         document: Mapping[str, object] = {**SUCCESS_2017, "Data": data} if op.envelope else data
@@ -76,8 +82,9 @@ def refuse(error: errors.RpcError, query_string: bytes | str) -> Rendered:
     return render_error(error, request_id=new_request_id(), fmt=fmt)
 
 
-def authenticate(rt: Runtime, req: RpcRequest, now: datetime) -> Credential:
-    """The key's credential once timestamp, key, signature and nonce all check out (``auth.service``)."""
+def authenticate(rt: Runtime, req: RpcRequest, now: datetime, context: RequestContext) -> Credential:
+    """The key's credential once timestamp, key, signature and nonce all check out (``auth.service``),
+    acting in the request's ``context``."""
     creds = signing.credentials(req)
     signing.check_clock_skew(signing.parse_timestamp(creds.timestamp), now)
     token = creds.security_token
@@ -92,7 +99,13 @@ def authenticate(rt: Runtime, req: RpcRequest, now: datetime) -> Credential:
         return verdict
 
     result = authenticate_rpc(
-        rt, creds.access_key_id, creds.nonce, now.replace(tzinfo=None), verify, nonce_window=NONCE_WINDOW
+        rt,
+        creds.access_key_id,
+        creds.nonce,
+        now.replace(tzinfo=None),
+        verify,
+        nonce_window=NONCE_WINDOW,
+        context=context,
     )
     if not isinstance(result, Refused):
         return result

@@ -27,6 +27,12 @@ Errors are HTTP 4xx/5xx with `{RequestId, HostId, Code, Message, Recommend}` (`F
 
 RAM users need a policy allowing the action's permission below (explicit `Deny` wins; `*` and prefix
 wildcards such as `bss:Query*` work); root keys may call every action. Each key sees only its own account.
+A statement's `Condition` is enforced with RAM's rules (operator blocks and keys ANDed, a key's values ORed,
+keys case-insensitive; a conditional `Deny` applies only when its condition holds) for the keys
+`acs:SourceIp` (`IpAddress`, `NotIpAddress`), `acs:CurrentTime` (`DateEquals`, `DateNotEquals`,
+`DateLessThan`, `DateLessThanEquals`, `DateGreaterThan`, `DateGreaterThanEquals`) and `acs:SecureTransport`
+(`Bool`); a policy using any other key, operator or statement element is refused when it is attached. The
+source address is the socket peer unless `FAPIAO_TRUSTED_PROXIES` names the proxy in front.
 """
 
 

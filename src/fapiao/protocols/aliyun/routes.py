@@ -13,7 +13,15 @@ PATH = "/"
 
 def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
     def answer(request: WireRequest) -> WireAnswer:
-        rendered = gateway.handle(runtime, request.method, request.query, request.headers, request.body)
+        rendered = gateway.handle(
+            runtime,
+            request.method,
+            request.query,
+            request.headers,
+            request.body,
+            client=request.client,
+            secure=request.secure,
+        )
         return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers)
 
     limit = runtime.settings.max_body_bytes

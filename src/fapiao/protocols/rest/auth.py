@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -17,6 +18,7 @@ from fastapi.security import HTTPBasic, HTTPBearer
 
 from fapiao.auth.credentials import resolve_access_key
 from fapiao.domain.errors import Unauthenticated
+from fapiao.domain.policies import RequestContext
 from fapiao.runtime import Runtime
 from fapiao.usecases.actor import Actor, ActorKind
 
@@ -44,7 +46,15 @@ def authenticate(request: Request, _: Annotated[object, Depends(basic_scheme)] =
     credential = resolve_access_key(get_runtime(request), key_id)
     if not hmac.compare_digest(credential.secret.encode(), secret.encode()):
         raise Unauthenticated("the access key does not exist or is disabled", field="key_id")
-    return credential.actor
+    return credential.within(request_context(request)).actor
+
+
+def request_context(request: Request) -> RequestContext:
+    """What RAM policy conditions read of this request: the client as the server saw it (the socket peer, or
+    what a trusted proxy said), whether it came over HTTPS, and now."""
+    client = request.client
+    secure = request.scope.get("scheme") == "https"
+    return RequestContext.of(client.host if client else None, secure, datetime.now(UTC))
 
 
 CurrentActor = Annotated[Actor, Depends(authenticate)]

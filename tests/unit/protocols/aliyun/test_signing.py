@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -390,6 +391,56 @@ def test_v3_signed_header_absent_from_request_is_incomplete() -> None:
     with pytest.raises(RpcError) as caught:
         signing.verify(parse_request("POST", b"OwnerId=123456", headers), "testSecret")
     assert caught.value.code == Code.INCOMPLETE_SIGNATURE
+
+
+def _self_signed_v3(body: bytes, signed: str, content_type: str | None) -> list[tuple[str, str]]:
+    """Headers of a v3 request whose signature is right for ``signed``: only the signed-header rule may refuse."""
+    sha = hashlib.sha256(body).hexdigest()
+    headers = [
+        ("host", "127.0.0.1:1"),
+        ("x-acs-action", "ApplyInvoice"),
+        ("x-acs-version", "2017-12-14"),
+        ("x-acs-date", "2026-11-21T04:34:01Z"),
+        ("x-acs-signature-nonce", "b9d273987fbeb6ff34070e9701b6e22c"),
+        ("x-acs-content-sha256", sha),
+    ]
+    if content_type is not None:
+        headers.append(("content-type", content_type))
+    names = tuple(signed.split(";"))
+    canonical = signing.v3_canonical_request("POST", "/", {"CustomerId": "22"}, HeaderMap(headers), names, sha)
+    signature = signing.v3_signature(signing.v3_string_to_sign(canonical), "testSecret")
+    authorization = f"ACS3-HMAC-SHA256 Credential=testAKID,SignedHeaders={signed},Signature={signature}"
+    return [*headers, ("Authorization", authorization)]
+
+
+MINIMAL_SIGNED = "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    ("body", "signed", "content_type", "ok"),
+    [
+        (b"UserRemark=a", "content-type;" + MINIMAL_SIGNED, FORM, True),  # what the SDKs send
+        (b"UserRemark=a", MINIMAL_SIGNED, FORM, False),  # a middlebox could retype the body
+        (b"UserRemark=a", MINIMAL_SIGNED, None, False),  # a body whose type nobody vouched for
+        (b"UserRemark=a", "content-type;" + MINIMAL_SIGNED, None, False),  # signed but absent
+        (b"", MINIMAL_SIGNED, "application/octet-stream", True),  # async tea: empty body, type unsigned
+        (b"", MINIMAL_SIGNED, None, True),
+    ],
+)
+def test_v3_with_a_body_must_sign_its_content_type(
+    body: bytes, signed: str, content_type: str | None, ok: bool
+) -> None:
+    req = parse_request("POST", b"CustomerId=22", _self_signed_v3(body, signed, content_type), body)
+    if ok:
+        assert signing.verify(req, "testSecret").ok
+        return
+    with pytest.raises(RpcError) as caught:
+        signing.verify(req, "testSecret")
+    assert (caught.value.code, caught.value.status) == (Code.INCOMPLETE_SIGNATURE, 400)
+    assert caught.value.message.startswith(
+        "The request signature does not conform to Aliyun standards. server string to sign is:ACS3-HMAC-SHA256\n"
+    )
 
 
 # --- scheme detection, credentials, time --------------------------------------------------------------------
