@@ -30,6 +30,7 @@ class WireRequest:
     query: bytes
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    client: str | None = None  # the source address (the proxy's client, when uvicorn trusts the proxy)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,10 @@ class WireApp:
         if body is None:
             await _send(send, 413, "text/plain; charset=utf-8", b"Request Entity Too Large", {})
             return
-        request = WireRequest(method, scope.get("query_string", b""), scope["headers"], body)
+        client = scope.get("client")
+        request = WireRequest(
+            method, scope.get("query_string", b""), scope["headers"], body, client[0] if client else None
+        )
         if self._executor is None:
             answer = self.answer(request)
         else:

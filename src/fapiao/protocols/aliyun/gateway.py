@@ -2,7 +2,10 @@
 
 route (``InvalidVersion`` / ``InvalidAction.NotFound``) → common parameters (``MissingParameter``) →
 timestamp → access key → signature → nonce (recorded only once the signature holds, so strangers cannot
-burn nonces) → RAM permission → API parameters → the operation.
+burn nonces) → RAM permission → throttling (``Throttling.User``) → API parameters → the operation.
+
+An address over its budget of failed authentications (``fapiao.throttling``) is refused before any of the
+checks that cost: credential lookup, signature, nonce.
 
 Framework-free: ``handle`` takes the raw request and returns a complete ``Rendered`` answer, so it is the one
 place where every failure, unexpected ones included, becomes the protocol's error envelope.
@@ -26,6 +29,7 @@ from fapiao.protocols.aliyun.headers import HeaderInput
 from fapiao.protocols.aliyun.operations import CATALOG
 from fapiao.protocols.aliyun.request import RpcRequest, parse_request
 from fapiao.runtime import Runtime
+from fapiao.throttling import key_caller
 
 log = structlog.get_logger(__name__)
 
@@ -42,17 +46,29 @@ def handle(
     body: bytes = b"",
     *,
     now: datetime | None = None,
+    address: str | None = None,
 ) -> Rendered:
-    """Answer one RPC request; never raises."""
+    """Answer one RPC request from ``address`` (the client's, for its failure budget); never raises."""
     request_id = new_request_id()
     fmt = Format.JSON
     op: Operation | None = None
+    throttle = rt.throttle
     try:
         req = parse_request(method, query_string, headers, body)
         fmt = req.format
         op = CATALOG.resolve(*req.route())
-        credential = authenticate(rt, req, now or datetime.now(UTC))
+        blocked = throttle.blocked(address)
+        if blocked is not None:
+            raise faults.throttled(blocked)
+        try:
+            credential = authenticate(rt, req, now or datetime.now(UTC))
+        except errors.RpcError:
+            throttle.failed(address)
+            raise
         faults.authorise(op, credential)
+        limited = throttle.admit(key_caller(credential.actor.key_id), op.action)
+        if limited is not None:
+            raise faults.throttled(limited)
         data = op.run(Call(rt, credential, request_id), req.params)
         document: Mapping[str, object] = {**SUCCESS_2017, "Data": data} if op.envelope else data
         return render_success(document, action=op.action, request_id=request_id, fmt=fmt)

@@ -12,7 +12,9 @@ PATH = "/"
 
 def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
     def answer(request: WireRequest) -> WireAnswer:
-        rendered = gateway.handle(runtime, request.method, request.query, request.headers, request.body)
+        rendered = gateway.handle(
+            runtime, request.method, request.query, request.headers, request.body, address=request.client
+        )
         return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers)
 
     return WireApp(answer, methods=("GET", "HEAD", "POST"), execution=execution)

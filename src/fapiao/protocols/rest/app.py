@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 
+import structlog
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fapiao import __version__
@@ -15,6 +17,8 @@ from fapiao.protocols.rest.applications import router as applications_router
 from fapiao.protocols.rest.routes import router as rest_router
 from fapiao.protocols.rest.webhooks import router as webhooks_router
 from fapiao.runtime import Runtime
+
+log = structlog.get_logger(__name__)
 
 _DESCRIPTION = """Native JSON API of Fapiao.
 
@@ -44,7 +48,20 @@ def create_rest_app(runtime: Runtime) -> ASGIApp:
     def docs() -> HTMLResponse:
         return HTMLResponse(_docs_page())
 
+    _warn_unknown_routes(app, runtime)
     return RequestIdMiddleware(app)
+
+
+def _warn_unknown_routes(app: FastAPI, runtime: Runtime) -> None:
+    """A ``rest:`` name in ``FAPIAO_RATE_LIMITS`` that matches no route limits nothing: say so in the log (the
+    REST app is built after start-up, too late to refuse to start; ``app.check_throttle`` does for the rest)."""
+    if not runtime.settings.rate_limiting_enabled:
+        return
+    apis = [route for route in app.routes if isinstance(route, APIRoute)]
+    routes = {f"rest:{method} {route.path}" for route in apis for method in route.methods or ()}
+    for name in sorted(set(runtime.settings.rate_limits) - routes):
+        if name.startswith("rest:"):
+            log.warning("throttle.unknown_route", name=name)
 
 
 class RequestIdMiddleware:
