@@ -4,11 +4,11 @@ the event loop, so gateways and health answer before FastAPI and pydantic have e
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fapiao import __version__
@@ -54,11 +54,12 @@ def create_rest_app(runtime: Runtime) -> ASGIApp:
 
 def _warn_unknown_routes(app: FastAPI, runtime: Runtime) -> None:
     """A ``rest:`` name in ``FAPIAO_RATE_LIMITS`` that matches no route limits nothing: say so in the log (the
-    REST app is built after start-up, too late to refuse to start; ``app.check_throttle`` does for the rest)."""
+    REST app is built after start-up, too late to refuse to start; ``app.check_throttle`` does for the rest).
+    The routes come from the OpenAPI document (built once and cached by FastAPI for ``/api/v1/openapi.json``)."""
     if not runtime.settings.rate_limiting_enabled:
         return
-    apis = [route for route in app.routes if isinstance(route, APIRoute)]
-    routes = {f"rest:{method} {route.path}" for route in apis for method in route.methods or ()}
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    routes = {f"rest:{method.upper()} {path}" for path, operations in paths.items() for method in operations}
     for name in sorted(set(runtime.settings.rate_limits) - routes):
         if name.startswith("rest:"):
             log.warning("throttle.unknown_route", name=name)
