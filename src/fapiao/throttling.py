@@ -168,11 +168,11 @@ class Limiter:
     def _take(self, items: Sequence[RateLimitItem], scope: Scope, *identifiers: str) -> Throttled | None:
         if self._paused_until and self._now() < self._paused_until:
             return None
-        ids = (NAMESPACE, scope.value, *identifiers)
+        key = "/".join((NAMESPACE, scope.value, *identifiers))  # one identifier: ``limits`` escapes each one
         try:
             for item in items:
-                if not self._limiter.hit(item, *ids):
-                    reset = self._limiter.get_window_stats(item, *ids).reset_time
+                if not self._limiter.hit(item, key):
+                    reset = self._limiter.get_window_stats(item, key).reset_time
                     return Throttled(scope, reset - self._now())
         except self._storage_error as error:
             # Fail open: throttling protects the service, and a storage outage must not take the service down
