@@ -6,6 +6,7 @@ import os
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -191,3 +192,16 @@ def test_off_in_the_sandbox_on_in_production_unless_set(
     throttle = build_throttle(settings)
     assert settings.rate_limiting_enabled is on
     assert (throttle is not UNTHROTTLED) is on
+
+
+def test_the_memory_storage_sweeps_on_its_own_schedule_not_every_10_ms() -> None:
+    limiter = Limiter("memory://", "100/hour", {}, "2/hour")
+    storage: Any = limiter._limiter.storage
+    limiter.admit(_caller(), "A")
+    assert storage.next_sweep > 0  # limits still calls the hook this overrides
+    sweeper = storage.timer
+    sweeper.join(1)  # limits' sweeper runs 10 ms after it is started
+
+    limiter.admit(_caller(), "A")
+
+    assert storage.timer is sweeper  # limits alone would have started another thread for this hit
