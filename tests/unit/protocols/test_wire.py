@@ -27,7 +27,13 @@ class Recorder:
         return self.answer
 
 
-def call(app: WireApp, method: str = "POST", chunks: tuple[bytes, ...] = (b"",), query: bytes = b"") -> list[Message]:
+def call(
+    app: WireApp,
+    method: str = "POST",
+    chunks: tuple[bytes, ...] = (b"",),
+    query: bytes = b"",
+    client: tuple[str, int] | None = None,
+) -> list[Message]:
     scope: dict[str, Any] = {
         "type": "http",
         "method": method,
@@ -35,6 +41,8 @@ def call(app: WireApp, method: str = "POST", chunks: tuple[bytes, ...] = (b"",),
         "query_string": query,
         "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
     }
+    if client is not None:
+        scope["client"] = client
     incoming: list[Message] = [
         {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1} for n, chunk in enumerate(chunks)
     ]
@@ -104,3 +112,11 @@ def test_the_answers_own_headers_are_sent_once_and_cannot_override_the_framing()
     assert sent[0]["status"] == 400
     assert headers[b"x-acs-request-id"] == [b"R1"]
     assert headers[b"content-type"] == [b"text/xml;charset=utf-8"]
+
+
+def test_the_request_carries_the_client_address_when_the_server_knows_it() -> None:
+    recorder = Recorder()
+    app = WireApp(recorder, execution=wire.INLINE)
+    call(app, client=("203.0.113.5", 50123))
+    call(app)  # e.g. a unix socket: no address
+    assert [request.client for request in recorder.requests] == ["203.0.113.5", None]
