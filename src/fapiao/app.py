@@ -18,7 +18,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fapiao.logging import configure_logging
+from fapiao.protocols.aliyun import operations as aliyun_operations
 from fapiao.protocols.aliyun import routes as aliyun_routes
+from fapiao.protocols.top import catalog as top_catalog
 from fapiao.protocols.top import routes as top_routes
 from fapiao.protocols.wire import INLINE, Execution, WireAnswer, WireApp, WireRequest, threaded
 from fapiao.runtime import Runtime, build_runtime
@@ -29,7 +31,25 @@ from fapiao.worker.embedded import embedded_worker
 def create_app(runtime: Runtime | None = None) -> ASGIApp:
     runtime = runtime or build_runtime(Settings())
     configure_logging(runtime.settings.log_level)
+    check_throttle(runtime)
     return FapiaoApp(runtime)
+
+
+def check_throttle(runtime: Runtime) -> None:
+    """Build the throttle now and check that every action ``FAPIAO_RATE_LIMITS`` names exists, so a bad rate or
+    a misspelt action stops the server at start instead of limiting nothing. REST routes are checked when the
+    REST app is built (``protocols.rest.app``), which is after start-up."""
+    settings = runtime.settings
+    if not settings.rate_limiting_enabled:
+        return
+    runtime.throttle  # noqa: B018 - built for its checks
+    known = {action for _, action in aliyun_operations.CATALOG.operations} | set(top_catalog.CATALOG)
+    unknown = sorted(name for name in settings.rate_limits if not name.startswith("rest:") and name not in known)
+    if unknown:
+        raise ValueError(
+            f"FAPIAO_RATE_LIMITS names no such action: {', '.join(unknown)} (Alibaba Cloud actions such as "
+            "ApplyInvoice, TOP methods such as alibaba.einvoice.invoiceapply.get, or 'rest:<METHOD> <path>')"
+        )
 
 
 def _rest_app(runtime: Runtime) -> ASGIApp:

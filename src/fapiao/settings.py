@@ -72,6 +72,28 @@ class Settings(BaseSettings):
     webhook_response_bytes: int = Field(default=4096, ge=0)
     webhook_allow_private: bool | None = None
     run_worker: bool = False  # set by `fapiao serve` on SQLite for its in-process webhook worker
+    # Throttling (fapiao.throttling, docs/operations.md "Throttling"); rates in the `limits` notation.
+    rate_limiting: bool | None = None  # unset: on in production, off in the sandbox
+    rate_limit_storage: str = "memory://"  # or redis://host:6379/0 to share the counters between processes
+    rate_limit_default: str = "50/second"  # each caller, over all its calls without a rate of their own
+    rate_limits: dict[str, str] = Field(default_factory=dict)  # action → its own rate per caller (JSON)
+    rate_limit_failures: str = "30/minute"  # failed authentications per source address
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _check_actions(cls, value: dict[str, str]) -> dict[str, str]:
+        for action in value:
+            method, _, path = action.removeprefix("rest:").partition(" ")
+            if action.startswith("rest:") and not (method.isupper() and path.startswith("/")):
+                raise ValueError(f"{action!r}: a REST action is 'rest:<METHOD> <path>', e.g. 'rest:GET /api/v1/titles'")
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _check_storage(cls, value: str) -> str:
+        if value != "memory://" and not value.startswith(("redis://", "rediss://", "redis+unix://")):
+            raise ValueError("the rate limit storage is memory:// or a Redis URL (redis://host:6379/0)")
+        return value
 
     @field_validator("webhook_schedule", mode="before")
     @classmethod
@@ -100,6 +122,13 @@ class Settings(BaseSettings):
         if self.webhook_allow_private is not None:
             return self.webhook_allow_private
         return self.profile is Profile.SANDBOX
+
+    @property
+    def rate_limiting_enabled(self) -> bool:
+        """Whether requests are throttled (default: in production only)."""
+        if self.rate_limiting is not None:
+            return self.rate_limiting
+        return self.profile is Profile.PRODUCTION
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -26,7 +27,7 @@ def test_every_setting_is_documented(name: str) -> None:
 
 
 # Variables that are not server settings: the test suite's own.
-NOT_SETTINGS = frozenset({"FAPIAO_TEST_DATABASE_URL"})
+NOT_SETTINGS = frozenset({"FAPIAO_TEST_DATABASE_URL", "FAPIAO_TEST_REDIS_URL"})
 
 
 def test_every_variable_the_documents_and_code_name_is_a_setting() -> None:
@@ -35,3 +36,21 @@ def test_every_variable_the_documents_and_code_name_is_a_setting() -> None:
     named = {name for text in texts for name in re.findall(r"\bFAPIAO_[A-Z0-9_]+\b", text)} - NOT_SETTINGS
     settings = {f"FAPIAO_{field.upper()}" for field in Settings.model_fields}
     assert named and named <= settings, sorted(named - settings)
+
+
+def test_rate_limits_are_read_as_json_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    limits = {"ApplyInvoice": "10/second", "rest:POST /api/v1/applications": "5/second"}
+    monkeypatch.setenv("FAPIAO_RATE_LIMITS", json.dumps(limits))
+    assert Settings().rate_limits == limits
+
+
+@pytest.mark.parametrize("name", ["rest:POST", "rest:post /api/v1/applications", "rest:GET api/v1/titles"])
+def test_a_malformed_rest_action_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="a REST action is 'rest:<METHOD> <path>'"):
+        Settings(rate_limits={name: "1/second"})
+
+
+@pytest.mark.parametrize("url", ["memcached://127.0.0.1:11211", "mongodb://x", "127.0.0.1:6379"])
+def test_the_rate_limit_storage_is_memory_or_redis(url: str) -> None:
+    with pytest.raises(ValueError, match="memory:// or a Redis URL"):
+        Settings(rate_limit_storage=url)

@@ -19,7 +19,8 @@ class Reason(enum.StrEnum):
     CONFLICT = "conflict"  # the record's state does not allow it (duplicate, in use)
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"  # an idempotency key reused with other input
     IN_FLIGHT = "in_flight"  # the same work is being done right now
-    LIMIT_REACHED = "limit_reached"  # a per-owner quota is full
+    LIMIT_REACHED = "limit_reached"  # a per-owner quota is full (stored records, not request rates)
+    THROTTLED = "throttled"  # too many requests in a time window (fapiao.throttling); retry later
     ILLEGAL_TRANSITION = "illegal_transition"  # the status machine refuses the change
     FORBIDDEN = "forbidden"  # the actor may not do this
     UNAUTHENTICATED = "unauthenticated"  # unknown or disabled credential

@@ -18,6 +18,7 @@ BY_REASON: dict[Reason, tuple[int, str]] = {
     Reason.UNAUTHENTICATED: (401, "Unauthenticated"),
     Reason.EXPIRED: (401, "Unauthenticated"),
     Reason.UNAVAILABLE: (409, "NoProvider"),
+    Reason.THROTTLED: (429, "TooManyRequests"),
 }
 
 

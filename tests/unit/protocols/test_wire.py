@@ -34,6 +34,7 @@ def call(
     query: bytes = b"",
     headers: tuple[tuple[bytes, bytes], ...] = (),
     incoming: list[Message] | None = None,
+    client: tuple[str, int] | None = None,
 ) -> list[Message]:
     """Send ``chunks`` (or the ``incoming`` messages) as the request; ``incoming`` is left with what was not read."""
     scope: dict[str, Any] = {
@@ -43,6 +44,8 @@ def call(
         "query_string": query,
         "headers": [(b"content-type", b"application/x-www-form-urlencoded"), *headers],
     }
+    if client is not None:
+        scope["client"] = client
     if incoming is None:
         incoming = [
             {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1} for n, chunk in enumerate(chunks)
@@ -162,3 +165,11 @@ def test_the_answers_own_headers_are_sent_once_and_cannot_override_the_framing()
     assert sent[0]["status"] == 400
     assert headers[b"x-acs-request-id"] == [b"R1"]
     assert headers[b"content-type"] == [b"text/xml;charset=utf-8"]
+
+
+def test_the_request_carries_the_client_address_when_the_server_knows_it() -> None:
+    recorder = Recorder()
+    app = WireApp(recorder, execution=wire.INLINE)
+    call(app, client=("203.0.113.5", 50123))
+    call(app)  # e.g. a unix socket: no address
+    assert [request.client for request in recorder.requests] == ["203.0.113.5", None]

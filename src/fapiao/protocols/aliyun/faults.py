@@ -12,6 +12,7 @@ from fapiao.domain.policies import Decision
 from fapiao.protocols.aliyun import errors
 from fapiao.protocols.aliyun.catalog import Operation
 from fapiao.protocols.aliyun.errors import Code, RpcError
+from fapiao.throttling import Scope, Throttled
 
 # Reasons whose Alibaba code is not the parameter error; the rest are ``InvalidParameter`` (400).
 _CODES: dict[Reason, tuple[str, int]] = {
@@ -20,6 +21,7 @@ _CODES: dict[Reason, tuple[str, int]] = {
     Reason.IN_FLIGHT: ("Conflict", 400),
     Reason.LIMIT_REACHED: ("Conflict", 400),
     Reason.ILLEGAL_TRANSITION: ("IllegalTransition", 400),
+    Reason.THROTTLED: (Code.THROTTLING_USER, 400),
 }
 
 
@@ -46,6 +48,15 @@ def from_domain(error: DomainError, op: Operation) -> RpcError:
     base = errors.invalid_parameter(field) if field else None
     message = f"{base.message} {error.message}" if base else error.message
     return RpcError(Code.INVALID_PARAMETER, message, 400)
+
+
+def throttled(refusal: Throttled) -> RpcError:
+    """A caller over its budget is the user flow control the real gateway answers (``Throttling.User``); an
+    address over its budget of failed authentications is no user: generic ``Throttling``. Both carry
+    ``x-acs-retry-after``, so the current SDK raises ``ThrottlingException`` with the wait."""
+    if refusal.scope is Scope.ADDRESS:
+        return errors.throttling(refusal.retry_after_ms)
+    return errors.throttling_user(refusal.retry_after_ms)
 
 
 def authorise(op: Operation, credential: Credential) -> None:

@@ -2,7 +2,10 @@
 
 route (``InvalidVersion`` / ``InvalidAction.NotFound``) → common parameters (``MissingParameter``) →
 timestamp → access key → signature → nonce (recorded only once the signature holds, so strangers cannot
-burn nonces) → RAM permission → API parameters → the operation.
+burn nonces) → RAM permission → throttling (``Throttling.User``) → API parameters → the operation.
+
+An address over its budget of failed authentications (``fapiao.throttling``) is refused before any of the
+checks that cost: credential lookup, signature, nonce.
 
 Framework-free: ``handle`` takes the raw request and returns a complete ``Rendered`` answer, so it is the one
 place where every failure, unexpected ones included, becomes the protocol's error envelope.
@@ -27,6 +30,7 @@ from fapiao.protocols.aliyun.headers import HeaderInput
 from fapiao.protocols.aliyun.operations import CATALOG
 from fapiao.protocols.aliyun.request import RpcRequest, decode_form, parse_request
 from fapiao.runtime import Runtime
+from fapiao.throttling import key_caller
 
 log = structlog.get_logger(__name__)
 
@@ -48,17 +52,29 @@ def handle(
 ) -> Rendered:
     """Answer one RPC request; never raises. ``client`` is the caller's address as the server saw it (the
     socket peer, or what a trusted proxy said), ``secure`` whether it came over HTTPS: RAM policy conditions
-    (``acs:SourceIp``, ``acs:SecureTransport``) read them."""
+    (``acs:SourceIp``, ``acs:SecureTransport``) read them, and failed authentications count against the
+    address's budget."""
     request_id = new_request_id()
     fmt = Format.JSON
     op: Operation | None = None
+    throttle = rt.throttle
     try:
         req = parse_request(method, query_string, headers, body)
         fmt = req.format
         op = CATALOG.resolve(*req.route())
         moment = now or datetime.now(UTC)
-        credential = authenticate(rt, req, moment, RequestContext.of(client, secure, moment))
+        blocked = throttle.blocked(client)
+        if blocked is not None:
+            raise faults.throttled(blocked)
+        try:
+            credential = authenticate(rt, req, moment, RequestContext.of(client, secure, moment))
+        except errors.RpcError:
+            throttle.failed(client)
+            raise
         faults.authorise(op, credential)
+        limited = throttle.admit(key_caller(credential.actor.key_id), op.action)
+        if limited is not None:
+            raise faults.throttled(limited)
         data = op.run(Call(rt, credential, request_id), req.params)
         document: Mapping[str, object] = {**SUCCESS_2017, "Data": data} if op.envelope else data
         return render_success(document, action=op.action, request_id=request_id, fmt=fmt)

@@ -4,7 +4,9 @@ the event loop, so gateways and health answer before FastAPI and pydantic have e
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import structlog
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
@@ -18,6 +20,8 @@ from fapiao.protocols.rest.routes import router as rest_router
 from fapiao.protocols.rest.routes import upload_document
 from fapiao.protocols.rest.webhooks import router as webhooks_router
 from fapiao.runtime import Runtime
+
+log = structlog.get_logger(__name__)
 
 _DESCRIPTION = """Native JSON API of Fapiao.
 
@@ -52,7 +56,21 @@ def create_rest_app(runtime: Runtime) -> ASGIApp:
     upload = next(r for r in rest_router.routes if isinstance(r, APIRoute) and r.endpoint is upload_document)
     upload_limit = settings.max_document_bytes + MULTIPART_OVERHEAD
     uploads = {(method, upload.path): upload_limit for method in upload.methods or ()}
+    _warn_unknown_routes(app, runtime)
     return RequestIdMiddleware(RequestLimits(app, settings.max_body_bytes, uploads))
+
+
+def _warn_unknown_routes(app: FastAPI, runtime: Runtime) -> None:
+    """A ``rest:`` name in ``FAPIAO_RATE_LIMITS`` that matches no route limits nothing: say so in the log (the
+    REST app is built after start-up, too late to refuse to start; ``app.check_throttle`` does for the rest).
+    The routes come from the OpenAPI document (built once and cached by FastAPI for ``/api/v1/openapi.json``)."""
+    if not runtime.settings.rate_limiting_enabled:
+        return
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    routes = {f"rest:{method.upper()} {path}" for path, operations in paths.items() for method in operations}
+    for name in sorted(set(runtime.settings.rate_limits) - routes):
+        if name.startswith("rest:"):
+            log.warning("throttle.unknown_route", name=name)
 
 
 class RequestIdMiddleware:

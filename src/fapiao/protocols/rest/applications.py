@@ -29,7 +29,7 @@ from fapiao.providers.views import ProviderAppView, RouteView
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import Page, PageRequest
 
-router = APIRouter(prefix="/api/v1", responses=errors(401))
+router = APIRouter(prefix="/api/v1", responses=errors(401, 429))
 
 # Request bodies are the use cases' commands less what the URL or the caller's key gives; ``default`` is the
 # wire name ``is_default`` was published under.

@@ -3,6 +3,11 @@ the operator routes take the bearer token ``FAPIAO_OPERATOR_TOKEN`` instead.
 
 Deliberately simple for integrators and curl (``curl -u KEY_ID:SECRET``); the signed Alibaba Cloud and TOP
 schemes live in their own gateways. Use HTTPS in front of it in production.
+
+Throttling (``fapiao.throttling``) happens here too, since this is where a REST caller becomes known: an
+address over its budget of failed authentications is refused before its credentials are looked at, a failed
+authentication counts against it, and an authenticated caller spends one request of its budget for the
+route (``rest:<METHOD> <path template>``), all answered 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from fapiao.auth.credentials import resolve_access_key
 from fapiao.domain.errors import Unauthenticated
 from fapiao.domain.policies import RequestContext
 from fapiao.runtime import Runtime
+from fapiao.throttling import OPERATOR_CALLER, Scope, Throttled, TooManyRequests, key_caller
 from fapiao.usecases.actor import Actor, ActorKind
 
 # Declared for the OpenAPI document; the header is parsed below so failures use our error envelope.
@@ -33,6 +39,39 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def authenticate(request: Request, _: Annotated[object, Depends(basic_scheme)] = None) -> Actor:
+    throttle = get_runtime(request).throttle
+    address = request.client.host if request.client else None
+    _refuse_if_throttled(throttle.blocked(address))
+    try:
+        actor = _basic_actor(request)
+    except Unauthenticated:
+        throttle.failed(address)
+        raise
+    _refuse_if_throttled(throttle.admit(key_caller(actor.key_id), action_of(request)))
+    return actor
+
+
+def action_of(request: Request) -> str:
+    """The route's name in ``FAPIAO_RATE_LIMITS``: ``rest:POST /api/v1/applications``."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None) or request.url.path
+    return f"rest:{request.method} {path}"
+
+
+_THROTTLED_MESSAGES = {
+    Scope.CALLER: "too many requests from this caller",
+    Scope.ACTION: "too many requests to this operation from this caller",
+    Scope.ADDRESS: "too many failed authentications from this address",
+}
+
+
+def _refuse_if_throttled(refusal: Throttled | None) -> None:
+    if refusal is not None:
+        message = f"{_THROTTLED_MESSAGES[refusal.scope]}; retry after {refusal.retry_after} s"
+        raise TooManyRequests(message, refusal)
+
+
+def _basic_actor(request: Request) -> Actor:
     header = request.headers.get("authorization", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
@@ -89,12 +128,17 @@ def account_id_of(actor: Actor) -> int:
 
 def operator(request: Request, _: Annotated[object, Depends(bearer_scheme)] = None) -> Actor:
     """The operator, if the request carries ``Authorization: Bearer <FAPIAO_OPERATOR_TOKEN>``."""
-    token = get_runtime(request).settings.operator_token
+    rt = get_runtime(request)
+    token = rt.settings.operator_token
     if not token:
         raise Unauthenticated("the operator API is disabled: set FAPIAO_OPERATOR_TOKEN on the server")
+    address = request.client.host if request.client else None
+    _refuse_if_throttled(rt.throttle.blocked(address))
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+        rt.throttle.failed(address)
         raise Unauthenticated("send Authorization: Bearer <operator token>")
+    _refuse_if_throttled(rt.throttle.admit(OPERATOR_CALLER, action_of(request)))
     return Actor(ActorKind.OPERATOR, "api")
 
 

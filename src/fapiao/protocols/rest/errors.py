@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from fapiao.domain.errors import DomainError
 from fapiao.protocols.native import status_and_code
+from fapiao.throttling import TooManyRequests
 
 log = structlog.get_logger(__name__)
 
@@ -22,6 +23,7 @@ _HTTP_CODES = {
     405: "MethodNotAllowed",
     413: "PayloadTooLarge",
     415: "UnsupportedMediaType",
+    429: "TooManyRequests",
 }
 
 
@@ -32,8 +34,16 @@ def request_id(request: Request) -> str:
     return str(rid)
 
 
-def error_response(request: Request, status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    headers = {"WWW-Authenticate": 'Basic realm="fapiao"'} if status == 401 else None
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Basic realm="fapiao"'}
     return JSONResponse(
         {"error": {"code": code, "message": message, "field": field}, "request_id": request_id(request)},
         status_code=status,
@@ -44,7 +54,8 @@ def error_response(request: Request, status: int, code: str, message: str, field
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status, code = status_and_code(exc)
-    return error_response(request, status, code, exc.message, exc.field)
+    headers = {"Retry-After": str(exc.throttled.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return error_response(request, status, code, exc.message, exc.field, headers)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

@@ -52,7 +52,7 @@ from fapiao.titles.views import TitleView
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import MAX_PAGE_SIZE, Page
 
-router = APIRouter(prefix="/api/v1", responses=errors(401, 403))
+router = APIRouter(prefix="/api/v1", responses=errors(401, 403, 429))
 
 PageNumber = Annotated[int, Query(ge=1, le=MAX_ID, description="Page number, from 1.")]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")]

@@ -68,6 +68,7 @@ _ERROR_DESCRIPTIONS = {
     403: "The credentials may not do this",
     404: "No such record of the caller's",
     409: "The record's state or an earlier request conflicts",
+    429: "Too many requests (throttling, when the server enables it); `Retry-After` gives the seconds to wait",
 }
 
 

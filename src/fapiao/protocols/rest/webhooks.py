@@ -27,7 +27,7 @@ from fapiao.webhooks import service as webhooks
 from fapiao.webhooks.commands import CreateEndpoint, RotateSecret, UpdateEndpoint
 from fapiao.webhooks.views import DeliveryView, EndpointView, NewSecret
 
-router = APIRouter(prefix="/api/v1", responses=errors(401, 403), tags=["webhooks"])
+router = APIRouter(prefix="/api/v1", responses=errors(401, 403, 429), tags=["webhooks"])
 READ_ONE = errors(400, 404)
 WRITE = errors(400, 404, 409)
 

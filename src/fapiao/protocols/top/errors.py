@@ -119,6 +119,20 @@ def session_expired() -> TopError:
     return TopError(int(Code.INVALID_SESSION), "Invalid session:session-expired", "session-expired")
 
 
+# Code 7's sub-codes name the rule that refused (TOP's FlowControlResult): the app's budget over all its calls,
+# or its budget for one API. The address one is Fapiao's own: TOP publishes no per-address rule.
+APP_LIMIT = "accesscontrol.limited-by-app-access-count"
+APP_API_LIMIT = "accesscontrol.limited-by-app-api-access-count"
+ADDRESS_LIMIT = "accesscontrol.limited-by-ip-access-count"
+
+
+def app_call_limited(sub_code: str, seconds: int) -> TopError:
+    """7 ``App Call Limited`` with the rule and, as TOP words it, the seconds until the ban ends."""
+    return platform_error(
+        Code.APP_CALL_LIMITED, sub_code=sub_code, sub_msg=f"This ban will last for {seconds} more seconds"
+    )
+
+
 def missing_parameter(name: str) -> TopError:
     """40 ``Missing required arguments:<name>``."""
     return TopError(int(Code.MISSING_REQUIRED_ARGUMENTS), f"Missing required arguments:{name}")

@@ -1,10 +1,11 @@
 """``/router/rest``: a plain ASGI app (``protocols.wire``), no framework on this hot path.
 
 Pipeline: parse (query + body merged) → the common checks (method, app key, signature, timestamp, version,
-format, session: ``checks``, with the app and session from ``auth.service``) → the catalog's parameter
-checks (40/41) → the handler → the envelope. Every outcome is HTTP 200 with a ``request_id``; an unexpected
-failure is logged and answered as code 10, never as a 500 (taobaopy would retry a 5xx). Sessions, signatures
-and secrets never reach the log.
+format, session: ``checks``, with the app and session from ``auth.service``) → throttling (7) → the
+catalog's parameter checks (40/41) → the handler → the envelope. An address over its budget of failed
+authentications (``fapiao.throttling``) is refused (7) before the app is looked up or a signature checked.
+Every outcome is HTTP 200 with a ``request_id``; an unexpected failure is logged and answered as code 10,
+never as a 500 (taobaopy would retry a 5xx). Sessions, signatures and secrets never reach the log.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from fapiao.protocols.top.params import parse_params
 from fapiao.protocols.top.request import MAX_PARAMS, parse_request
 from fapiao.protocols.wire import Execution, WireAnswer, WireApp, WireRequest
 from fapiao.runtime import Runtime
+from fapiao.throttling import Scope, Throttle, Throttled, app_caller
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +48,7 @@ def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
     def answer(request: WireRequest) -> WireAnswer:
         content_type = next((v.decode("latin-1") for k, v in request.headers if k.lower() == b"content-type"), None)
         body = request.body if request.method == "POST" else b""
-        rendered = handle(runtime, request.method, request.query, content_type, body)
+        rendered = handle(runtime, request.method, request.query, content_type, body, address=request.client)
         return WireAnswer(200, rendered.media_type, rendered.body, {})
 
     limit = runtime.settings.max_body_bytes
@@ -62,8 +64,10 @@ def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
     return WireApp(answer, execution=execution, max_body_bytes=limit, too_large=too_large)
 
 
-def handle(rt: Runtime, http_method: str, query: bytes, content_type: str | None, body: bytes) -> Rendered:
-    """Answer one request; never raises."""
+def handle(
+    rt: Runtime, http_method: str, query: bytes, content_type: str | None, body: bytes, *, address: str | None = None
+) -> Rendered:
+    """Answer one request from ``address`` (the client's, for its failure budget); never raises."""
     request_id = new_request_id()
     fmt = _query_format(query)
     method = app_key = None
@@ -71,7 +75,7 @@ def handle(rt: Runtime, http_method: str, query: bytes, content_type: str | None
         params = parse_request(http_method, query, content_type, body).params
         fmt = requested_format(params)
         method, app_key = params.get("method"), params.get("app_key")
-        return _dispatch(rt, params, request_id)
+        return _dispatch(rt, params, request_id, address)
     except TopError as error:
         log.info(
             "top.refused",
@@ -88,10 +92,19 @@ def handle(rt: Runtime, http_method: str, query: bytes, content_type: str | None
         return render_error(failure, fmt=fmt, request_id=request_id)
 
 
-def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str) -> Rendered:
-    authenticated = _authenticated(rt, params)
+def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str, address: str | None) -> Rendered:
+    throttle = rt.throttle
+    blocked = throttle.blocked(address)
+    if blocked is not None:
+        raise _limited(blocked)
+    authenticated = _authenticated(rt, params, throttle, address)
     checked = authenticated.verdict
     assert isinstance(checked, CheckedRequest)  # the verdict it was accepted with
+    merchant = authenticated.merchant
+    caller = app_caller(checked.app_key, merchant.account_id if merchant is not None else None)
+    limited = throttle.admit(caller, checked.method)
+    if limited is not None:
+        raise _limited(limited)
     api = CATALOG[checked.method]
     args = parse_params(api.params, checked.api_params)
     try:
@@ -103,8 +116,11 @@ def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str) -> Render
     return render_success(checked.method, fields, fmt=checked.format, simplify=checked.simplify, request_id=request_id)
 
 
-def _authenticated(rt: Runtime, params: Mapping[str, str]) -> AuthenticatedApp[CheckedRequest | Rejected]:
-    """The common checks in ``checks``' order, with the app and the session from ``auth.service``."""
+def _authenticated(
+    rt: Runtime, params: Mapping[str, str], throttle: Throttle, address: str | None
+) -> AuthenticatedApp[CheckedRequest | Rejected]:
+    """The common checks in ``checks``' order, with the app and the session from ``auth.service``; a refusal
+    from the app on counts against the address's failure budget."""
     method, app_key = check_target(params, SESSION_RULES)
     rule, now = SESSION_RULES[method], datetime.now(UTC)
     max_skew = timedelta(seconds=rt.settings.top_timestamp_skew_seconds)
@@ -115,6 +131,7 @@ def _authenticated(rt: Runtime, params: Mapping[str, str]) -> AuthenticatedApp[C
     result = authenticate_top(rt, app_key, params.get("session") or None, verify)
     if not isinstance(result, Refused):
         return result
+    throttle.failed(address)
     match result.refusal:
         case Refusal.UNKNOWN_CREDENTIAL:
             raise errors.invalid_app_key()
@@ -125,6 +142,13 @@ def _authenticated(rt: Runtime, params: Mapping[str, str]) -> AuthenticatedApp[C
         case _:
             assert isinstance(result.verdict, Rejected)
             raise result.verdict.error
+
+
+_SUB_CODES = {Scope.CALLER: errors.APP_LIMIT, Scope.ACTION: errors.APP_API_LIMIT, Scope.ADDRESS: errors.ADDRESS_LIMIT}
+
+
+def _limited(refusal: Throttled) -> TopError:
+    return errors.app_call_limited(_SUB_CODES[refusal.scope], refusal.retry_after)
 
 
 def _query_format(query: bytes) -> Format:
