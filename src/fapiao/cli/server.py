@@ -84,5 +84,6 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
         port=port,
         workers=workers,
         log_level="warning",
+        log_config=None,  # uvicorn's errors go to the root handler ``configure_logging`` scrubs, not its own
         access_log=False,
     )

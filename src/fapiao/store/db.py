@@ -36,6 +36,8 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    """The store's engine. ``hide_parameters``: a failed statement's error (and so any log of it) names the
+    statement but not its values, which are bank accounts, tax ids and phone numbers."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -45,6 +47,7 @@ def make_engine(url: str) -> Engine:
         # the pool beat threads sleeping in SQLite's busy handler (which made the tail latency seconds long).
         engine = create_engine(
             url,
+            hide_parameters=True,
             connect_args={"timeout": 30, "check_same_thread": False},
             pool_size=1,
             max_overflow=0,
@@ -53,7 +56,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20)
+    engine = create_engine(url, hide_parameters=True, pool_size=10, max_overflow=20)
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
     return engine

@@ -11,7 +11,7 @@ config = context.config
 url = config.get_main_option("sqlalchemy.url")
 assert url is not None
 
-engine = create_engine(url)
+engine = create_engine(url, hide_parameters=True)  # values are personal data (store.db.make_engine)
 with engine.connect() as connection:
     context.configure(
         connection=connection,
