@@ -102,7 +102,8 @@ def authorize(
         account = _account(connection, user_id)
         actor.require_account(account.id)
         expires_at = utcnow() + lifetime
-        row = {"session_key": key, "app_id": app.id, "account_id": account.id, "expires_at": expires_at}
+        sealed = {"session_digest": rt.box.digest(key), "session_sealed": rt.box.seal(key)}
+        row = {**sealed, "app_id": app.id, "account_id": account.id, "expires_at": expires_at}
         connection.execute(queries.INSERT_SESSION, row)
         audit.record(
             connection,

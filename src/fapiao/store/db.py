@@ -20,6 +20,8 @@ from fapiao.store.nonces import NonceStore, nonce_store
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from fapiao.crypto import SecretBox
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 RawStatement = tuple[str, tuple[Any, ...]]
@@ -202,14 +204,26 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
-    def upgrade(self, revision: str = "head") -> None:
+    def upgrade(self, revision: str = "head", *, box: SecretBox | None = None) -> None:
         """Apply migrations. Alembic is imported only when there is work to do: loading it and every
-        migration script costs most of a cold start, and a store at head needs neither."""
+        migration script costs most of a cold start, and a store at head needs neither. ``box``: the runtime's
+        secret box, for migrations that encrypt stored values (0005 seals TOP session keys); a store with
+        nothing to encrypt migrates without it."""
         if revision == "head" and self.current_revision() == head_revision():
             return
         from alembic import command
 
-        command.upgrade(alembic_config(self.url), revision)
+        config = alembic_config(self.url)
+        config.attributes["secret_box"] = box
+        command.upgrade(config, revision)
+
+    def downgrade(self, revision: str, *, box: SecretBox | None = None) -> None:
+        """Undo migrations down to ``revision`` (tests, and an operator going back a release)."""
+        from alembic import command
+
+        config = alembic_config(self.url)
+        config.attributes["secret_box"] = box
+        command.downgrade(config, revision)
 
     def current_revision(self) -> str | None:
         try:
