@@ -62,9 +62,8 @@ def file_application(rt: Runtime, actor: Actor, user_id: int, request: FileAppli
     request_hash = fingerprint(repr(request.__class__(**{**request.__dict__, "client_token": None})))
     with rt.db.engine.begin() as connection:
         account = connection.execute(queries.ACCOUNT_BY_USER_ID, {"user_id": user_id}).first()
-        if account is None:
+        if account is None or not actor.sees(account.id):
             raise NotFound(f"account {user_id} does not exist", field="user_id")
-        actor.require_account(account.id)
         if request.client_token:
             earlier = connection.execute(
                 queries.BY_CLIENT_TOKEN, {"account_id": account.id, "client_token": request.client_token}
@@ -273,9 +272,8 @@ def get_for_customer(rt: Runtime, actor: Actor, apply_id: str) -> ApplicationVie
     command = GetApplication(apply_id)
     with rt.db.engine.begin() as connection:
         row = connection.execute(queries.BY_APPLY_ID, {"apply_id": command.apply_id}).first()
-        if row is None:
+        if row is None or not actor.sees(row.account_id):
             raise NotFound(f"application {apply_id} does not exist", field="apply_id")
-        actor.require_account(row.account_id)
         return queries.stored_view(connection, row)
 
 
