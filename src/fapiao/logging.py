@@ -4,6 +4,7 @@ library's (uvicorn, the worker), passes ``mask_personal_data`` / ``scrub`` on it
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Mapping, MutableMapping
@@ -74,6 +75,9 @@ def _masked(key: str, value: Any) -> Any:
         return mask(str(value)) if value not in (None, "") else value
     if isinstance(value, Mapping):
         return {k: _masked(str(k), v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a view or command logged whole
+        fields = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+        return {"type": type(value).__name__, **_masked(key, fields)}
     if isinstance(value, list | tuple):
         return [_masked(key, item) for item in value]
     if isinstance(value, str):

@@ -6,6 +6,7 @@ import logging
 import sys
 
 from fapiao.logging import ScrubbingFormatter, mask_personal_data, scrub
+from tests import factories
 
 
 def test_the_processor_masks_personal_data_and_drops_secrets_nested_too() -> None:
@@ -58,3 +59,11 @@ def test_a_formatted_exception_is_scrubbed_by_the_processor_and_by_the_standard_
     line = ScrubbingFormatter("%(message)s").format(record)
     assert line.startswith("step failed") and "RuntimeError" in line
     assert "6222020202020202777" not in line and "0571-86868686" not in line
+
+
+def test_a_view_or_command_logged_whole_is_masked_field_by_field() -> None:
+    data = factories.special_title_data(bank_no="6222020202020202777", phone="0571-86868686")
+    masked = mask_personal_data(None, "info", {"event": "title", "title": data})["title"]
+    assert masked["type"] == "TitleData" and masked["invoice_title"] == data.invoice_title
+    assert masked["bank_no"].endswith("2777") and "62220202" not in masked["bank_no"]
+    assert "0571" not in masked["phone"]
