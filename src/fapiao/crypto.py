@@ -4,20 +4,30 @@ Access key secrets, app secrets and webhook secrets must be *verifiable* (the se
 signatures with them), so they are encrypted, not hashed. Fernet (AES-128-CBC + HMAC-SHA256) from
 ``cryptography`` does the work; the key comes from settings, or in the embedded mode from a key file
 generated on first run with owner-only permissions.
+
+A secret that requests are looked up *by* (a TOP session key) is stored twice: sealed, and as a keyed digest
+(``SecretBox.digest``) the lookup's unique index holds. Keyed, so that a copy of the database alone does not
+let anyone test guesses against it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import secrets
 import string
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fapiao.settings import Settings
 
 _KEY_FILE = "secret.key"
+_DIGEST_INFO = b"fapiao lookup digest v1"  # the derived key's purpose: never the same key as the encryption's
 
 
 class SecretBox:
@@ -25,12 +35,19 @@ class SecretBox:
 
     def __init__(self, key: str | bytes) -> None:
         self._fernet = Fernet(key)
+        raw = base64.urlsafe_b64decode(key if isinstance(key, bytes) else key.encode())
+        self._digest_key = HKDF(hashes.SHA256(), 32, salt=None, info=_DIGEST_INFO).derive(raw)
         # Signed requests decrypt their key's secret every time; a token always decrypts to the same text,
         # so remembering recent ones cannot go stale (a rotated secret is a new token).
         self._opened: dict[str, str] = {}
 
     def seal(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def digest(self, value: str) -> str:
+        """A keyed digest (HMAC-SHA256, hex) to find a stored secret by; the same value always gives the same
+        digest under the same key."""
+        return hmac.new(self._digest_key, value.encode(), hashlib.sha256).hexdigest()
 
     def open(self, token: str) -> str:
         plaintext = self._opened.get(token)

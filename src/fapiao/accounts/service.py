@@ -69,15 +69,15 @@ def list_accounts(rt: Runtime, actor: Actor) -> list[AccountView]:
 
 def get_account(rt: Runtime, actor: Actor, user_id: int) -> AccountView:
     with rt.db.transaction() as session:
-        row = load_account(session, user_id)
-        actor.require_account(row.id)
+        row = load_account(session, user_id, actor)
         return account_view(row)
 
 
-def load_account(session: Session, user_id: int) -> Account:
-    """The account with this UserId, for every feature's use cases (inside their transaction)."""
+def load_account(session: Session, user_id: int, actor: Actor | None = None) -> Account:
+    """The account with this UserId, for every feature's use cases (inside their transaction). With an
+    ``actor``, one it may see: another customer's account answers as one that does not exist."""
     row = session.scalars(queries.ACCOUNT_BY_USER_ID, {"user_id": user_id}).first()
-    if row is None:
+    if row is None or (actor is not None and not actor.sees(row.id)):
         raise NotFound(f"account {user_id} does not exist", field="user_id")
     return row
 
@@ -87,8 +87,7 @@ def create_access_key(rt: Runtime, actor: Actor, command: CreateAccessKey) -> Ne
     spec.check(command)
     secret = random_token(30)
     with rt.db.transaction() as session:
-        account = load_account(session, command.user_id)
-        actor.require_account(account.id)
+        account = load_account(session, command.user_id, actor)
         ram = _load_ram_user(session, account.id, command.ram_user) if command.ram_user else None
         row = AccessKey(
             key_id=command.key_id or "LTAI" + random_token(20, _KEY_ID_ALPHABET),
@@ -114,8 +113,7 @@ def create_access_key(rt: Runtime, actor: Actor, command: CreateAccessKey) -> Ne
 def list_access_keys(rt: Runtime, actor: Actor, user_id: int) -> list[AccessKeyView]:
     """An account's keys, oldest first, without their secrets."""
     with rt.db.transaction() as session:
-        account = load_account(session, user_id)
-        actor.require_account(account.id)
+        account = load_account(session, user_id, actor)
         rows = session.execute(queries.KEYS_OF_ACCOUNT, {"account_id": account.id})
         return [AccessKeyView(k.key_id, user_id, name, k.enabled, k.created_at) for k, name in rows]
 
@@ -125,9 +123,8 @@ def set_access_key_enabled(rt: Runtime, actor: Actor, command: SetAccessKeyEnabl
     key_id, enabled = command.key_id, command.enabled
     with rt.db.transaction() as session:
         row = session.scalars(queries.KEY_BY_ID, {"key_id": key_id}).first()
-        if row is None:
+        if row is None or not actor.sees(row.account_id):
             raise NotFound(f"access key {key_id} does not exist", field="key_id")
-        actor.require_account(row.account_id)
         before = row.enabled
         row.enabled = enabled
         account = session.get_one(Account, row.account_id)
@@ -151,8 +148,7 @@ def create_ram_user(rt: Runtime, actor: Actor, command: CreateRamUser) -> RamUse
     user_id, name = command.user_id, command.name
     try:
         with rt.db.transaction() as session:
-            account = load_account(session, user_id)
-            actor.require_account(account.id)
+            account = load_account(session, user_id, actor)
             row = RamUser(account_id=account.id, name=name, display_name=command.display_name)
             session.add(row)
             session.flush()
@@ -174,8 +170,7 @@ def create_ram_user(rt: Runtime, actor: Actor, command: CreateRamUser) -> RamUse
 def list_ram_users(rt: Runtime, actor: Actor, user_id: int) -> list[RamUserView]:
     """An account's RAM users with their policies."""
     with rt.db.transaction() as session:
-        account = load_account(session, user_id)
-        actor.require_account(account.id)
+        account = load_account(session, user_id, actor)
         rows = session.scalars(queries.RAM_USERS_OF_ACCOUNT, {"account_id": account.id})
         return [ram_user_view(r, user_id) for r in rows]
 
@@ -187,8 +182,7 @@ def attach_policy(rt: Runtime, actor: Actor, command: AttachPolicy) -> RamUserVi
     data = _policy_document(command.document)
     user_id, ram_user, policy_name = command.user_id, command.ram_user, command.policy_name
     with rt.db.transaction() as session:
-        account = load_account(session, user_id)
-        actor.require_account(account.id)
+        account = load_account(session, user_id, actor)
         ram = _load_ram_user(session, account.id, ram_user)
         existing = next((p for p in ram.policies if p.name == policy_name), None)
         before = existing.document if existing else None
@@ -215,8 +209,7 @@ def detach_policy(rt: Runtime, actor: Actor, command: DetachPolicy) -> RamUserVi
     spec.check(command)
     user_id, ram_user, policy_name = command.user_id, command.ram_user, command.policy_name
     with rt.db.transaction() as session:
-        account = load_account(session, user_id)
-        actor.require_account(account.id)
+        account = load_account(session, user_id, actor)
         ram = _load_ram_user(session, account.id, ram_user)
         existing = next((p for p in ram.policies if p.name == policy_name), None)
         if existing is None:

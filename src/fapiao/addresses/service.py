@@ -23,8 +23,7 @@ def create_address(rt: Runtime, actor: Actor, user_id: int, command: AddressData
     spec.check(command)
     data = check_address(command)
     with rt.db.transaction() as session:
-        account = load_account(session, user_id)
-        actor.require_account(account.id)
+        account = load_account(session, user_id, actor)
         row = Address(account_id=account.id, **data.to_json())
         session.add(row)
         session.flush()
@@ -86,7 +85,6 @@ def list_addresses(rt: Runtime, actor: Actor, command: ListAddresses) -> Page[Ad
 
 def _load(session: Session, actor: Actor, address_id: int) -> tuple[Address, Account]:
     pair = session.execute(queries.by_id(address_id)).first()
-    if pair is None:
+    if pair is None or not actor.sees(pair[1].id):
         raise NotFound(f"address {address_id} does not exist", field="id")
-    actor.require_account(pair[1].id)
     return pair[0], pair[1]

@@ -62,9 +62,8 @@ def file_application(rt: Runtime, actor: Actor, user_id: int, request: FileAppli
     request_hash = fingerprint(repr(request.__class__(**{**request.__dict__, "client_token": None})))
     with rt.db.engine.begin() as connection:
         account = connection.execute(queries.ACCOUNT_BY_USER_ID, {"user_id": user_id}).first()
-        if account is None:
+        if account is None or not actor.sees(account.id):
             raise NotFound(f"account {user_id} does not exist", field="user_id")
-        actor.require_account(account.id)
         if request.client_token:
             earlier = connection.execute(
                 queries.BY_CLIENT_TOKEN, {"account_id": account.id, "client_token": request.client_token}
@@ -217,7 +216,11 @@ def update_status(
     ``merchant_account_id`` only that merchant's; an operator or the system (``app_id`` None) acts for the
     app it is routed to, which must be enabled. Customers may not. The row is locked (PostgreSQL ``FOR
     UPDATE``; SQLite holds the write lock from ``BEGIN IMMEDIATE``) and versioned, so concurrent updates
-    never lose one."""
+    never lose one.
+
+    Repeating the current status is a retry and changes nothing, unless it brings details that differ from
+    the stored ones (a corrected waybill or invoice number): those are applied and recorded like a move,
+    with the status unchanged, never dropped while the answer says it succeeded."""
     _require_provider_or_staff(actor, app_id)
     spec.check(command)
     parameters = {"apply_id": command.apply_id, "app_id": app_id, "account_id": merchant_account_id}
@@ -229,17 +232,21 @@ def update_status(
         if app_id is None and not row.routed_app_enabled:
             raise Conflict(f"provider app {row.routed_app_key} is disabled", field="app_key")
         current = ApplicationStatus(row.status)
+        details = queries.info_columns(info)
         if not check_transition(current, target, Medium(row.medium), info):
-            return queries.stored_view(connection, row)
+            details = {column: value for column, value in details.items() if getattr(row, column) != value}
+            if not details:
+                return queries.stored_view(connection, row)  # a retry: nothing new
         now = utcnow()
-        changes = {**queries.info_columns(info), "status": target.value, "version": row.version + 1, "updated_at": now}
+        changes = {**details, "status": target.value, "version": row.version + 1, "updated_at": now}
         updated = connection.execute(
             queries.UPDATE_STATUS.values(**changes), {"row_id": row.id, "expected_version": row.version}
         )
         if updated.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
             raise Conflict(f"application {command.apply_id} changed meanwhile; retry", field="apply_id")
         lines = connection.execute(queries.LINES, {"application_id": row.id}).all()
-        queries.settle_reservations(connection, lines, row.account_id, target, now)
+        if target is not current:  # details alone settle nothing: the move that reached this status did
+            queries.settle_reservations(connection, lines, row.account_id, target, now)
         event = _event(row.id, now, actor, current, target, info.to_json())
         connection.execute(queries.INSERT_EVENT, event)
         history = connection.execute(queries.HISTORY, {"application_id": row.id}).all()
@@ -273,9 +280,8 @@ def get_for_customer(rt: Runtime, actor: Actor, apply_id: str) -> ApplicationVie
     command = GetApplication(apply_id)
     with rt.db.engine.begin() as connection:
         row = connection.execute(queries.BY_APPLY_ID, {"apply_id": command.apply_id}).first()
-        if row is None:
+        if row is None or not actor.sees(row.account_id):
             raise NotFound(f"application {apply_id} does not exist", field="apply_id")
-        actor.require_account(row.account_id)
         return queries.stored_view(connection, row)
 
 

@@ -131,7 +131,8 @@ def resolve_session(rt: Runtime, app_id: int, session_key: str) -> SessionGrant 
     """The app's session of that key as stored (revoked and expired ones too: refusing them, and why, is
     ``auth.service``'s decision, on every request)."""
     with rt.db.engine.connect() as connection:
-        row = connection.execute(_SESSION_LOOKUP, {"session_key": session_key, "app_id": app_id}).first()
+        digest = rt.box.digest(session_key)  # sessions are stored sealed, found by their keyed digest
+        row = connection.execute(_SESSION_LOOKUP, {"session_digest": digest, "app_id": app_id}).first()
     if row is None:
         rt.caches.sessions.discard((app_id, session_key))
         return None
@@ -193,5 +194,5 @@ _SESSION_LOOKUP = (
         _ACCOUNT_REVISION.label("account_revision"),
     )
     .join(Account, Account.id == ProviderSession.account_id)
-    .where(ProviderSession.session_key == bindparam("session_key"), ProviderSession.app_id == bindparam("app_id"))
+    .where(ProviderSession.session_digest == bindparam("session_digest"), ProviderSession.app_id == bindparam("app_id"))
 )

@@ -31,7 +31,7 @@ def db_group() -> None:
 def upgrade(revision: str) -> Any:
     """Apply migrations (safe to run on every start)."""
     rt = runtime()
-    rt.db.upgrade(revision)
+    rt.db.upgrade(revision, box=rt.box)
     return {
         "database": rt.db.engine.url.render_as_string(hide_password=True),
         "revision": rt.db.current_revision(),
@@ -45,7 +45,7 @@ def upgrade(revision: str) -> Any:
 def demo(host: str, port: int) -> Any:
     """Migrate, then seed the demo account (idempotent) and print where to point clients."""
     rt = runtime()
-    rt.db.upgrade()
+    rt.db.upgrade(box=rt.box)
     return demo_service.seed(rt, _endpoint(host, port))
 
 
@@ -68,7 +68,7 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
 
     rt = runtime()
     if not no_migrate:
-        rt.db.upgrade()
+        rt.db.upgrade(box=rt.box)
     if with_demo:
         described = demo_service.seed(rt, _endpoint(host, port))
         click.echo("Fapiao demo is ready. Point clients at:\n" + json.dumps(described, ensure_ascii=False, indent=2))
@@ -86,6 +86,7 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
         port=port,
         workers=workers,
         log_level="warning",
+        log_config=None,  # uvicorn's errors go to the root handler ``configure_logging`` scrubs, not its own
         access_log=False,
         **uvicorn_options(rt.settings),
     )

@@ -21,9 +21,11 @@ from fapiao.cli.base import cli, output, runtime
 def worker(once: bool, concurrency: int, interval: float | None, metrics_port: int | None, metrics_host: str) -> Any:
     """Deliver webhooks. Run several on PostgreSQL; on SQLite one is enough (`fapiao serve` runs one
     in-process). Stops after its attempts in flight on SIGTERM or Ctrl-C."""
+    from fapiao.logging import configure_logging
     from fapiao.worker.worker import Worker
 
     rt = runtime()
+    configure_logging(rt.settings.log_level)  # its failures are logged scrubbed, like the server's
     if metrics_port is not None:
         from prometheus_client import start_http_server
 

@@ -71,7 +71,7 @@ def _app(rt: Runtime) -> str:
 def _session(rt: Runtime, user_id: int) -> str:
     with rt.db.transaction() as session:
         existing = session.scalars(
-            select(ProviderSession.session_key)
+            select(ProviderSession.session_sealed)
             .join(ProviderApp, ProviderApp.id == ProviderSession.app_id)
             .join(Account, Account.id == ProviderSession.account_id)
             .where(
@@ -82,7 +82,9 @@ def _session(rt: Runtime, user_id: int) -> str:
             )
             .order_by(ProviderSession.id)
         ).first()
-    return existing or providers.authorize(rt, SYSTEM, DEMO_APP_KEY, user_id).session
+    if existing is not None:
+        return rt.box.open(existing)
+    return providers.authorize(rt, SYSTEM, DEMO_APP_KEY, user_id).session
 
 
 def _application(rt: Runtime, user_id: int) -> None:

@@ -105,8 +105,7 @@ def find_by_name(session: Session, account_id: int, kind: DocumentKind, file_nam
 def read(rt: Runtime, actor: Actor, document_id: int) -> tuple[DocumentView, bytes]:
     with rt.db.transaction() as session:
         row = session.get(Document, document_id)
-        if row is None:
+        if row is None or not actor.sees(row.account_id):
             raise NotFound(f"document {document_id} does not exist", field="id")
-        actor.require_account(row.account_id)
         view, key = document_view(row), row.storage_key
     return view, rt.storage.get(key)

@@ -67,9 +67,8 @@ def create_item(rt: Runtime, actor: Actor, user_id: int, command: CreateItem) ->
 def get_item(rt: Runtime, actor: Actor, item_id: int) -> ItemView:
     with rt.db.transaction() as session:
         pair = session.execute(queries.by_id(item_id)).first()
-        if pair is None:
+        if pair is None or not actor.sees(pair[1].id):
             raise NotFound(f"invoiceable item {item_id} does not exist", field="id")
-        actor.require_account(pair[1].id)
         return item_view(pair[0], pair[1])
 
 

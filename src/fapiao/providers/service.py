@@ -99,10 +99,10 @@ def authorize(
     key = command.session_key or random_token(48, string.ascii_lowercase + string.digits)
     with rt.db.engine.begin() as connection:
         app = _app(connection, app_key)
-        account = _account(connection, user_id)
-        actor.require_account(account.id)
+        account = _account(connection, user_id, actor)
         expires_at = utcnow() + lifetime
-        row = {"session_key": key, "app_id": app.id, "account_id": account.id, "expires_at": expires_at}
+        sealed = {"session_digest": rt.box.digest(key), "session_sealed": rt.box.seal(key)}
+        row = {**sealed, "app_id": app.id, "account_id": account.id, "expires_at": expires_at}
         connection.execute(queries.INSERT_SESSION, row)
         audit.record(
             connection,
@@ -160,8 +160,8 @@ def _app(connection: Connection, app_key: str) -> Row[Any]:
     return row
 
 
-def _account(connection: Connection, user_id: int) -> Row[int, int, str]:
+def _account(connection: Connection, user_id: int, actor: Actor | None = None) -> Row[int, int, str]:
     row = connection.execute(queries.ACCOUNT_BY_USER_ID, {"user_id": user_id}).first()
-    if row is None:
+    if row is None or (actor is not None and not actor.sees(row.id)):  # another's reads as absent
         raise NotFound(f"account {user_id} does not exist", field="user_id")
     return row

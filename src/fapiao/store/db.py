@@ -20,6 +20,8 @@ from fapiao.store.nonces import NonceStore, nonce_store
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from fapiao.crypto import SecretBox
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 RawStatement = tuple[str, tuple[Any, ...]]
@@ -36,6 +38,8 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    """The store's engine. ``hide_parameters``: a failed statement's error (and so any log of it) names the
+    statement but not its values, which are bank accounts, tax ids and phone numbers."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -45,6 +49,7 @@ def make_engine(url: str) -> Engine:
         # the pool beat threads sleeping in SQLite's busy handler (which made the tail latency seconds long).
         engine = create_engine(
             url,
+            hide_parameters=True,
             connect_args={"timeout": 30, "check_same_thread": False},
             pool_size=1,
             max_overflow=0,
@@ -53,7 +58,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20)
+    engine = create_engine(url, hide_parameters=True, pool_size=10, max_overflow=20)
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
     return engine
@@ -199,14 +204,26 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
-    def upgrade(self, revision: str = "head") -> None:
+    def upgrade(self, revision: str = "head", *, box: SecretBox | None = None) -> None:
         """Apply migrations. Alembic is imported only when there is work to do: loading it and every
-        migration script costs most of a cold start, and a store at head needs neither."""
+        migration script costs most of a cold start, and a store at head needs neither. ``box``: the runtime's
+        secret box, for migrations that encrypt stored values (0005 seals TOP session keys); a store with
+        nothing to encrypt migrates without it."""
         if revision == "head" and self.current_revision() == head_revision():
             return
         from alembic import command
 
-        command.upgrade(alembic_config(self.url), revision)
+        config = alembic_config(self.url)
+        config.attributes["secret_box"] = box
+        command.upgrade(config, revision)
+
+    def downgrade(self, revision: str, *, box: SecretBox | None = None) -> None:
+        """Undo migrations down to ``revision`` (tests, and an operator going back a release)."""
+        from alembic import command
+
+        config = alembic_config(self.url)
+        config.attributes["secret_box"] = box
+        command.downgrade(config, revision)
 
     def current_revision(self) -> str | None:
         try:

@@ -270,7 +270,11 @@ class ProviderSession(Base):
     __tablename__ = "provider_sessions"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    session_key: Mapped[str] = mapped_column(String(128), unique=True)
+    # The key itself is a secret (it signs in as the merchant): stored sealed, and found by its keyed digest
+    # (``SecretBox.digest``). Sealed is nullable only because SQLite adds a column without a table rebuild
+    # that way (migration 0005); every row has it.
+    session_digest: Mapped[str] = mapped_column(String(128), unique=True)
+    session_sealed: Mapped[str | None] = mapped_column(Text)
     app_id: Mapped[int] = mapped_column(ForeignKey("provider_apps.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)

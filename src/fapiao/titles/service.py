@@ -63,8 +63,7 @@ def create_title(
     spec.check(command)
     checked = check_title(command, strict=_strict(rt))
     with rt.db.transaction() as session:
-        account = load_account(session, user_id)
-        actor.require_account(account.id)
+        account = load_account(session, user_id, actor)
         _require_documents(session, account.id, checked.data)
         row = Title(
             id=title_id,
@@ -195,9 +194,8 @@ def _strict(rt: Runtime) -> bool:
 
 def _load(session: Session, actor: Actor, title_id: int) -> tuple[Title, Account]:
     pair = session.execute(queries.by_id(title_id)).first()
-    if pair is None:
+    if pair is None or not actor.sees(pair[1].id):
         raise NotFound(f"title {title_id} does not exist", field="id")
-    actor.require_account(pair[1].id)
     return pair[0], pair[1]
 
 

@@ -68,9 +68,15 @@ class Actor:
             raise NotFound("no such record")
         return self.account_id
 
+    def sees(self, account_id: int | None) -> bool:
+        """Whether a record of that account is the actor's to see: a customer sees its own account's only."""
+        return not self.is_customer or self.account_id == account_id
+
     def require_account(self, account_id: int) -> None:
-        """A customer sees its own account only; anything else reads as not found, never as forbidden."""
-        if self.is_customer and self.account_id != account_id:
+        """A customer sees its own account only; anything else reads as not found, never as forbidden. Where a
+        record's absence has its own message, check ``sees`` and raise that message for both, so another
+        account's record answers exactly like one that does not exist."""
+        if not self.sees(account_id):
             raise NotFound("no such record")
 
 

@@ -44,8 +44,7 @@ def create_endpoint(rt: Runtime, actor: Actor, command: CreateEndpoint) -> NewSe
     with rt.db.transaction() as session:
         owner: dict[str, int | None] = {"account_id": None, "provider_app_id": None}
         if command.user_id is not None:
-            owner["account_id"] = account_id = _account_id(session, command.user_id)
-            actor.require_account(account_id)
+            owner["account_id"] = _account_id(session, command.user_id, actor)
             counted = q.COUNT_OF_ACCOUNT
         else:
             if actor.is_customer:
@@ -79,7 +78,7 @@ def list_endpoints(
         if actor.is_customer:
             query = query.where(WebhookEndpoint.account_id == actor.account_id)
         if user_id is not None:
-            query = query.where(WebhookEndpoint.account_id == _account_id(session, user_id))
+            query = query.where(WebhookEndpoint.account_id == _account_id(session, user_id, actor))
         if app_key is not None:
             query = query.where(WebhookEndpoint.provider_app_id == _app_id(session, app_key))
         return _endpoint_views(session, session.execute(query).all())
@@ -169,9 +168,10 @@ def redeliver(rt: Runtime, actor: Actor, delivery_id: int) -> DeliveryView:
     now = utcnow()
     with rt.db.transaction() as session:
         row = session.execute(q.LOCK_DELIVERY, {"delivery_id": delivery_id}).first()
-        if row is None:
+        endpoint = session.execute(q.ENDPOINT, {"endpoint_id": row.endpoint_id}).first() if row else None
+        if row is None or endpoint is None or not actor.sees(endpoint.account_id):
+            # another account's delivery answers like a missing one (not naming its endpoint)
             raise NotFound(f"delivery {delivery_id} does not exist", field="delivery_id")
-        endpoint = _load(session, actor, row.endpoint_id)
         if row.claimed_until is not None and row.claimed_until > now:
             raise Conflict("an attempt of this delivery is in flight", field="delivery_id", reason=Reason.IN_FLIGHT)
         status, manual = rules.redelivery(row.status, row.manual)
@@ -193,9 +193,9 @@ def _new_secret() -> str:
     return rules.SECRET_PREFIX + random_token(32)
 
 
-def _account_id(session: Session, user_id: int) -> int:
+def _account_id(session: Session, user_id: int, actor: Actor) -> int:
     found = session.scalar(q.ACCOUNT_BY_USER_ID, {"user_id": user_id})
-    if found is None:
+    if found is None or not actor.sees(found):  # another customer's account reads as one that does not exist
         raise NotFound(f"account {user_id} does not exist", field="user_id")
     return found
 
@@ -210,7 +210,7 @@ def _app_id(session: Session, app_key: str) -> int:
 def _load(session: Session, actor: Actor, endpoint_id: int) -> Row[Any]:
     """The endpoint row with its owner's ``user_id`` and ``app_key``, if the actor may see it."""
     row = session.execute(q.ENDPOINT, {"endpoint_id": endpoint_id}).first()
-    if row is None or (actor.is_customer and row.account_id != actor.account_id):
+    if row is None or not actor.sees(row.account_id):
         raise NotFound(f"webhook endpoint {endpoint_id} does not exist", field="endpoint_id")
     return row
 

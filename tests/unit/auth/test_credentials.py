@@ -121,7 +121,11 @@ def test_a_session_is_read_as_stored_revoked_or_not(runtime: Runtime) -> None:
     assert grant.scopes == (app.scope, revisions.account_scope(who.account_id))
     assert revisions.current(runtime.db, grant.scopes) == grant.revisions
     with runtime.db.engine.begin() as connection:
-        connection.execute(update(ProviderSession).where(ProviderSession.session_key == session).values(revoked=True))
+        connection.execute(
+            update(ProviderSession)
+            .where(ProviderSession.session_digest == runtime.box.digest(session))
+            .values(revoked=True)
+        )
     revoked = credentials.resolve_session(runtime, app.app_id, session)
     assert revoked is not None and revoked.revoked
     assert credentials.resolve_session(runtime, app.app_id, "no-such-session") is None

@@ -175,7 +175,7 @@ def test_top_refusals(runtime: Runtime) -> None:
 def test_revoked_and_expired_sessions_are_refused_cached_or_not(warm: Runtime, other: Runtime) -> None:
     p = provider(warm)
     assert isinstance(top(warm, p, p.session), AuthenticatedApp)
-    of_session = update(ProviderSession).where(ProviderSession.session_key == p.session)
+    of_session = update(ProviderSession).where(ProviderSession.session_digest == warm.box.digest(p.session))
     with other.db.engine.begin() as connection:
         connection.execute(of_session.values(expires_at=utcnow() - timedelta(seconds=1)))
     assert top(warm, p, p.session) == Refused(Refusal.SESSION_EXPIRED)

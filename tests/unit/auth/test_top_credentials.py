@@ -61,8 +61,8 @@ def write(rt: Runtime, statement: Executable) -> None:
         connection.execute(statement)
 
 
-def of_session(session: str) -> Any:
-    return update(ProviderSession).where(ProviderSession.session_key == session)
+def of_session(rt: Runtime, session: str) -> Any:
+    return update(ProviderSession).where(ProviderSession.session_digest == rt.box.digest(session))
 
 
 def app_and_session_reads(rt: Runtime) -> AbstractContextManager[list[str]]:
@@ -123,7 +123,7 @@ def test_a_session_revoked_in_another_process_is_refused_from_the_next_request(
     warm: Runtime, other: Runtime, app: App, merchant: Merchant, apply_id: str
 ) -> None:
     assert get(warm, app, apply_id, merchant.session) == OK
-    write(other, of_session(merchant.session).values(revoked=True))
+    write(other, of_session(other, merchant.session).values(revoked=True))
     assert get(warm, app, apply_id, merchant.session) == INVALID_SESSION
     assert get(warm, app, apply_id, merchant.session) == INVALID_SESSION
     assert get(warm, app, apply_id, None) == OK  # the app itself is still fine
@@ -133,7 +133,7 @@ def test_a_session_expired_in_another_process_is_refused_from_the_next_request(
     warm: Runtime, other: Runtime, app: App, merchant: Merchant, apply_id: str
 ) -> None:
     assert get(warm, app, apply_id, merchant.session) == OK
-    write(other, of_session(merchant.session).values(expires_at=utcnow() - timedelta(seconds=1)))
+    write(other, of_session(other, merchant.session).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert get(warm, app, apply_id, merchant.session) == SESSION_EXPIRED
 
 
@@ -155,7 +155,11 @@ def test_a_session_granted_in_another_process_is_accepted_at_once(
 ) -> None:
     assert get(warm, app, apply_id, merchant.session) == OK
     assert get(warm, app, apply_id, "not-granted-yet") == INVALID_SESSION
-    write(other, of_session(merchant.session).values(session_key="not-granted-yet"))
+    renamed = {
+        "session_digest": other.box.digest("not-granted-yet"),
+        "session_sealed": other.box.seal("not-granted-yet"),
+    }
+    write(other, of_session(other, merchant.session).values(**renamed))
     assert get(warm, app, apply_id, "not-granted-yet") == OK
     assert get(warm, app, apply_id, merchant.session) == INVALID_SESSION
     fresh = providers.authorize(other, OPERATOR, app.app_key, merchant.customer.user_id).session
@@ -176,18 +180,18 @@ def test_a_secret_rotated_in_another_process_counts_from_the_next_request(
 def test_a_session_restored_in_another_process_is_accepted_at_once(
     warm: Runtime, other: Runtime, app: App, merchant: Merchant, apply_id: str
 ) -> None:
-    write(other, of_session(merchant.session).values(revoked=True))
+    write(other, of_session(other, merchant.session).values(revoked=True))
     assert get(warm, app, apply_id, merchant.session) == INVALID_SESSION
-    write(other, of_session(merchant.session).values(revoked=False))
+    write(other, of_session(other, merchant.session).values(revoked=False))
     assert get(warm, app, apply_id, merchant.session) == OK
 
 
 def test_a_session_extended_in_another_process_is_accepted_at_once(
     warm: Runtime, other: Runtime, app: App, merchant: Merchant, apply_id: str
 ) -> None:
-    write(other, of_session(merchant.session).values(expires_at=utcnow() - timedelta(seconds=1)))
+    write(other, of_session(other, merchant.session).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert get(warm, app, apply_id, merchant.session) == SESSION_EXPIRED
-    write(other, of_session(merchant.session).values(expires_at=utcnow() + timedelta(days=1)))
+    write(other, of_session(other, merchant.session).values(expires_at=utcnow() + timedelta(days=1)))
     assert get(warm, app, apply_id, merchant.session) == OK
 
 

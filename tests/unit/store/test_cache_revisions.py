@@ -185,9 +185,14 @@ def test_provider_app_and_session_writes_bump_only_that_app(runtime: Runtime) ->
     with bumped(runtime) as authorised:
         session = providers.authorize(runtime, OPERATOR, first, merchant.user_id).session
     with bumped(runtime) as revoked:
-        _execute(runtime, update(ProviderSession).where(ProviderSession.session_key == session).values(revoked=True))
+        _execute(
+            runtime,
+            update(ProviderSession)
+            .where(ProviderSession.session_digest == runtime.box.digest(session))
+            .values(revoked=True),
+        )
     with bumped(runtime) as session_deleted:
-        _execute(runtime, delete(ProviderSession).where(ProviderSession.session_key == session))
+        _execute(runtime, delete(ProviderSession).where(ProviderSession.session_digest == runtime.box.digest(session)))
     with bumped(runtime) as app_disabled:
         _execute(runtime, update(ProviderApp).where(ProviderApp.id == first_id).values(enabled=False))
     assert authorised.scopes == revoked.scopes == session_deleted.scopes == app_disabled.scopes == {app(first_id)}

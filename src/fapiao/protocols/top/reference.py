@@ -82,7 +82,8 @@ def _status_machine() -> list[str]:
         "## Application status machine",
         "",
         "`status` codes: " + ", ".join(f"`{code}` {status.value}" for status, code in STATUS_CODES.items()) + ".",
-        "Repeating the current status changes nothing (providers retry).",
+        "Repeating the current status changes nothing (providers retry), unless its `ex_info` differs from the "
+        "stored details: a corrected waybill or invoice number is applied and recorded in the history.",
         "",
         "| From | To | Media | Needs in `ex_info` |",
         "|---|---|---|---|",
