@@ -131,7 +131,7 @@ class IdempotencyRecords:
         purged = 0
         while True:
             with self._db.begin() as connection:
-                count = connection.execute(_PURGE, {"before": before}).rowcount
+                count = connection.execute(_PURGE, {"before": before, "batch": PURGE_BATCH}).rowcount
             purged += count
             if count < PURGE_BATCH:
                 return purged
@@ -147,5 +147,5 @@ _RECORD = (
     .values(status_code=bindparam("b_status_code"), body=bindparam("b_body"))
 )
 _PURGE = delete(_TABLE).where(
-    _TABLE.c.id.in_(select(_TABLE.c.id).where(_TABLE.c.created_at < bindparam("before")).limit(PURGE_BATCH))
+    _TABLE.c.id.in_(select(_TABLE.c.id).where(_TABLE.c.created_at < bindparam("before")).limit(bindparam("batch")))
 )
