@@ -65,13 +65,16 @@ def file_application(rt: Runtime, actor: Actor, user_id: int, request: FileAppli
     tokens older than the reservation's retention answering their application."""
     _check_filing(request)
     request_hash = fingerprint(repr(request.__class__(**{**request.__dict__, "client_token": None})))
+    reservations = rt.db.idempotency
+    if request.client_token:
+        reservations.purge_now_and_then(utcnow(), RETENTION)
     with rt.db.begin() as connection:
         account = connection.execute(queries.ACCOUNT_BY_USER_ID, {"user_id": user_id}).first()
         if account is None:
             raise NotFound(f"account {user_id} does not exist", field="user_id")
         actor.require_account(account.id)
         if request.client_token:
-            rt.db.idempotency.reserve(
+            reservations.reserve(
                 connection, f"client-token:{account.id}", request.client_token, request_hash, utcnow(), RETENTION
             )  # a concurrent filing with this token has committed once this returns, or it never will
             earlier = connection.execute(

@@ -9,7 +9,8 @@ expired key never blocks and the hot path needs no purge. Expired rows are delet
 transactions of their own (``purge_now_and_then``).
 
 A reserved row holds status 0 and an empty body until ``record`` fills in the answer in the same
-transaction; no other transaction ever sees it in that state.
+transaction, so no other transaction sees it in that state; a caller whose answer is kept elsewhere (an
+ApplyInvoice ``ClientToken``: the application is the answer) reserves only, and leaves the row so.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class IdempotencyStore(Protocol):
         ...
 
     def purge_now_and_then(self, now: datetime, retention: timedelta) -> None:
-        """Delete records older than ``retention``, at most once per ``PURGE_INTERVAL_SECONDS`` per process."""
+        """Delete records older than ``retention``, at most once per ``PURGE_INTERVAL_SECONDS`` per process;
+        never inside a unit of work (call it before opening the one that reserves)."""
         ...
 
     def purge(self, before: datetime) -> int:
@@ -119,6 +121,8 @@ class IdempotencyRecords:
 
     def purge_now_and_then(self, now: datetime, retention: timedelta) -> None:
         tick = time.monotonic()
+        if self._db.in_unit:  # its short transactions of its own stay off the request's
+            return
         if tick - self._last_purge < PURGE_INTERVAL_SECONDS or not self._purge_lock.acquire(blocking=False):
             return
         try:
@@ -146,6 +150,12 @@ _RECORD = (
     .where(_TABLE.c.scope == bindparam("b_scope"), _TABLE.c.key == bindparam("b_key"))
     .values(status_code=bindparam("b_status_code"), body=bindparam("b_body"))
 )
-_PURGE = delete(_TABLE).where(
-    _TABLE.c.id.in_(select(_TABLE.c.id).where(_TABLE.c.created_at < bindparam("before")).limit(bindparam("batch")))
+# PostgreSQL: rows an in-flight reservation is taking over are skipped, so a purge never waits for (or
+# deadlocks with) a request; SQLite renders no FOR UPDATE and serialises writers anyway.
+_EXPIRED = (
+    select(_TABLE.c.id)
+    .where(_TABLE.c.created_at < bindparam("before"))
+    .limit(bindparam("batch"))
+    .with_for_update(skip_locked=True)
 )
+_PURGE = delete(_TABLE).where(_TABLE.c.id.in_(_EXPIRED))

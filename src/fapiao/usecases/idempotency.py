@@ -53,8 +53,7 @@ def run_once(
         raise ValidationFailed("an idempotency key must have 1 to 128 characters", field="idempotency_key")
     store = rt.db.idempotency
     now = utcnow()
-    if not rt.db.in_unit:  # the purge's own short transactions stay off the unit's
-        store.purge_now_and_then(now, RETENTION)
+    store.purge_now_and_then(now, RETENTION)
     with rt.db.begin() as connection:
         found = store.reserve(connection, scope, key, request_fingerprint, now, RETENTION)
         if found is not None:

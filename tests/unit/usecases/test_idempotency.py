@@ -173,3 +173,15 @@ def test_concurrent_requests_with_one_key_run_once_and_replay(runtime: Runtime) 
 def _age(runtime: Runtime, by: timedelta) -> None:
     with runtime.db.transaction() as session:
         session.execute(update(R).values(created_at=R.created_at - by))
+
+
+def test_the_purge_stays_off_a_units_transaction(runtime: Runtime) -> None:
+    store, now = runtime.db.idempotency, utcnow()
+    with statements_matching(runtime.db, "^DELETE") as deletes:
+        with runtime.db.begin():
+            store.purge_now_and_then(now, RETENTION)
+        assert deletes == []
+        store.purge_now_and_then(now, RETENTION)  # outside a unit: due (the process has not purged yet)
+        assert len(deletes) == 1
+        store.purge_now_and_then(now, RETENTION)  # at most once a minute
+        assert len(deletes) == 1
