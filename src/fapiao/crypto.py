@@ -49,6 +49,17 @@ class SecretBox:
         digest under the same key."""
         return hmac.new(self._digest_key, value.encode(), hashlib.sha256).hexdigest()
 
+    def seal_bytes(self, plaintext: bytes) -> bytes:
+        """``seal`` for bytes (stored answers); the token is ASCII."""
+        return self._fernet.encrypt(plaintext)
+
+    def open_bytes(self, token: bytes) -> bytes:
+        """``open`` for bytes, uncached: each stored answer is opened once per replay."""
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken as exc:
+            raise RuntimeError("stored data cannot be decrypted: FAPIAO_SECRET_KEY changed?") from exc
+
     def open(self, token: str) -> str:
         plaintext = self._opened.get(token)
         if plaintext is not None:

@@ -36,7 +36,7 @@ from fapiao.runtime import Runtime
 from fapiao.store.tables import utcnow
 from fapiao.usecases import outbox, spec
 from fapiao.usecases.actor import Actor, ActorKind
-from fapiao.usecases.idempotency import fingerprint
+from fapiao.usecases.idempotency import RETENTION, fingerprint
 from fapiao.usecases.pagination import Page, PageRequest
 
 __all__ = [
@@ -57,14 +57,25 @@ _STAFF = (ActorKind.OPERATOR, ActorKind.SYSTEM)
 def file_application(rt: Runtime, actor: Actor, user_id: int, request: FileApplication) -> ApplicationView:
     """File an application: checks the title, address and items, reserves the amount on the items so it
     cannot be invoiced twice, routes it, and publishes ``application.filed``. A repeated ``client_token``
-    with the same request returns the first application."""
+    with the same request returns the first application.
+
+    The token is reserved (``Database.idempotency``) by the transaction's first write, so concurrent retries
+    with one token file once: on PostgreSQL they wait for the first filing's transaction and then find its
+    application; on SQLite they run after it. The applications' unique ``(account_id, client_token)`` keeps
+    tokens older than the reservation's retention answering their application."""
     _check_filing(request)
     request_hash = fingerprint(repr(request.__class__(**{**request.__dict__, "client_token": None})))
-    with rt.db.engine.begin() as connection:
+    reservations = rt.db.idempotency
+    if request.client_token:
+        reservations.purge_now_and_then(utcnow(), RETENTION)
+    with rt.db.begin() as connection:
         account = connection.execute(queries.ACCOUNT_BY_USER_ID, {"user_id": user_id}).first()
         if account is None or not actor.sees(account.id):
             raise NotFound(f"account {user_id} does not exist", field="user_id")
         if request.client_token:
+            reservations.reserve(
+                connection, f"client-token:{account.id}", request.client_token, request_hash, utcnow(), RETENTION
+            )  # a concurrent filing with this token has committed once this returns, or it never will
             earlier = connection.execute(
                 queries.BY_CLIENT_TOKEN, {"account_id": account.id, "client_token": request.client_token}
             ).first()
@@ -158,7 +169,7 @@ def import_application(rt: Runtime, actor: Actor, record: ImportApplication) -> 
     """Record an application whose printed fields are known already (operators and the demo only)."""
     _require_staff(actor)
     spec.check(record)
-    with rt.db.engine.begin() as connection:
+    with rt.db.begin() as connection:
         account = connection.execute(queries.ACCOUNT_BY_USER_ID, {"user_id": record.user_id}).first()
         if account is None:
             raise NotFound(f"account {record.user_id} does not exist", field="user_id")
@@ -225,7 +236,7 @@ def update_status(
     spec.check(command)
     parameters = {"apply_id": command.apply_id, "app_id": app_id, "account_id": merchant_account_id}
     target, info = command.status, command.details
-    with rt.db.engine.begin() as connection:
+    with rt.db.begin() as connection:
         row = connection.execute(queries.ROUTED_FOR_UPDATE, parameters).first()
         if row is None:
             raise NotFound(f"application {command.apply_id} does not exist", field="apply_id")
@@ -278,7 +289,7 @@ def update_status(
 def get_for_customer(rt: Runtime, actor: Actor, apply_id: str) -> ApplicationView:
     """One application with its lines and history; a customer sees its own only."""
     command = GetApplication(apply_id)
-    with rt.db.engine.begin() as connection:
+    with rt.db.begin() as connection:
         row = connection.execute(queries.BY_APPLY_ID, {"apply_id": command.apply_id}).first()
         if row is None or not actor.sees(row.account_id):
             raise NotFound(f"application {apply_id} does not exist", field="apply_id")
@@ -312,7 +323,7 @@ def list_applications(
         raise PermissionDenied("a customer without an account lists nothing", reason=Reason.FORBIDDEN)
     query = queries.listing(actor.account_id if actor.is_customer else None, filters)
     offset = (page.page - 1) * page.page_size
-    with rt.db.engine.begin() as connection:
+    with rt.db.begin() as connection:
         rows = queries.page_of(connection, query, page.page_size, offset)
         if len(rows) < page.page_size and (rows or offset == 0):
             total = offset + len(rows)  # a short page is the last one: no need to count

@@ -47,7 +47,7 @@ def create_app(
     secret = command.app_secret or random_token(32, string.ascii_lowercase + string.digits)
     values = {"app_key": key, "secret_sealed": rt.box.seal(secret), "name": command.name, "is_default": default}
     try:
-        with rt.db.engine.begin() as connection:
+        with rt.db.begin() as connection:
             if default:
                 connection.execute(queries.CLEAR_DEFAULT)
             view = app_view(connection.execute(queries.INSERT_APP, values).one()._mapping)
@@ -68,7 +68,7 @@ def list_apps(rt: Runtime, actor: Actor) -> list[ProviderAppView]:
 def set_default(rt: Runtime, actor: Actor, app_key: str) -> ProviderAppView:
     """Make an app the receiver of the applications of accounts without a routing rule."""
     _require_operator(actor)
-    with rt.db.engine.begin() as connection:
+    with rt.db.begin() as connection:
         app = _app(connection, app_key)
         connection.execute(queries.CLEAR_DEFAULT)
         view = app_view(connection.execute(queries.MAKE_DEFAULT, {"app_id": app.id}).one()._mapping)
@@ -97,7 +97,7 @@ def authorize(
     command = AuthorizeApp(app_key, user_id, session_key)
     spec.check(command)
     key = command.session_key or random_token(48, string.ascii_lowercase + string.digits)
-    with rt.db.engine.begin() as connection:
+    with rt.db.begin() as connection:
         app = _app(connection, app_key)
         account = _account(connection, user_id, actor)
         expires_at = utcnow() + lifetime
@@ -121,7 +121,7 @@ def route(rt: Runtime, actor: Actor, user_id: int, app_key: str | None) -> Route
     command = RouteAccount(user_id, app_key)
     _require_operator(actor)
     spec.check(command)
-    with rt.db.engine.begin() as connection:
+    with rt.db.begin() as connection:
         account = _account(connection, user_id)
         existing = connection.execute(queries.RULE_OF, {"account_id": account.id}).first()
         target = _app(connection, app_key).id if app_key is not None else None

@@ -1,10 +1,13 @@
-"""Engine, sessions and migrations. Services open one transaction per use case with ``Database.transaction``."""
+"""Engine, sessions and migrations. Services open one transaction per use case with ``Database.begin`` (Core)
+or ``Database.transaction`` (ORM); both join the unit already open in the caller's context, so a use case can
+run inside a larger unit (an idempotent write: reservation, use case and recorded answer commit together)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fapiao.store.idempotency import IdempotencyStore, idempotency_store
 from fapiao.store.ids import IdAllocator, id_allocator
 from fapiao.store.nonces import NonceStore, nonce_store
 
@@ -110,12 +114,17 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions join the unit's connection: "rollback_only" makes a session's commit a flush (the unit
+        # commits) while a session's rollback rolls the whole unit back.
+        self._sessions = sessionmaker(expire_on_commit=False, join_transaction_mode="rollback_only")
         dialect = self.engine.dialect
         self._datetime_to_db: Callable[[Any], Any] | None = DateTime().dialect_impl(dialect).bind_processor(dialect)
         self.raw_listeners: list[RawListener] = []  # called with each raw statement before it runs (tests)
         self.nonces: NonceStore = nonce_store(self)  # this dialect's nonce claim
         self.ids: IdAllocator = id_allocator(self.dialect)  # this dialect's ids chosen inside an INSERT
+        self.idempotency: IdempotencyStore = idempotency_store(self)  # this dialect's key reservation
+        # The unit of work open in this context (thread or task), which ``begin`` and ``transaction`` join.
+        self._unit: ContextVar[Connection | None] = ContextVar(f"fapiao_unit_{id(self)}", default=None)
 
     @property
     def placeholder(self) -> str:
@@ -136,6 +145,7 @@ class Database:
         signed request runs: there SQLAlchemy's Core and ORM layers cost several times the statements
         themselves (bench/README.md). On PostgreSQL in autocommit, which saves the BEGIN and COMMIT round
         trips."""
+        self._refuse_inside_unit()
         connection = self.engine.raw_connection()
         driver = connection.driver_connection
         autocommit = self.dialect == "postgresql"
@@ -157,6 +167,7 @@ class Database:
     def raw_transaction(self, statements: Sequence[RawStatement]) -> list[list[tuple[Any, ...]]]:
         """``raw_fetch`` for several statements in one write transaction (SQLite takes its write lock up front,
         like every other transaction here); each statement's rows, in order."""
+        self._refuse_inside_unit()
         connection = self.engine.raw_connection()
         try:
             cursor = connection.cursor()
@@ -187,11 +198,22 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def _refuse_inside_unit(self) -> None:
+        # A second connection inside a unit would see none of its writes, and on SQLite (one pooled connection)
+        # it would wait for the unit's own connection until the pool times out: fail at once instead.
+        if self._unit.get() is not None:
+            raise RuntimeError("a raw statement of its own cannot run inside an open unit of work")
+
     @contextmanager
     def reads(self) -> Iterator[Connection]:
         """A connection for reads that need no common snapshot. On PostgreSQL it runs in autocommit (each
         statement sees the latest commit; no BEGIN and ROLLBACK round trips); SQLite keeps its usual
-        transaction, since switching its driver's isolation level would undo the manual BEGIN set-up above."""
+        transaction, since switching its driver's isolation level would undo the manual BEGIN set-up above.
+        Inside a unit of work, the unit's connection (its writes are visible, and SQLite has no second one)."""
+        joined = self._unit.get()
+        if joined is not None:
+            yield joined
+            return
         connection = self.engine.connect()
         if self.dialect == "postgresql":
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -199,9 +221,33 @@ class Database:
             yield connection
 
     @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One unit of work on one connection: committed when the outermost block ends, rolled back if it
+        raises. Opened while a unit is open in this context, it is that unit (the same connection and
+        transaction; the outer block commits): a use case runs alone or as part of a larger unit unchanged.
+        An exception leaving a joined block must leave the outer one too: the unit has no savepoint to go
+        back to (PostgreSQL would refuse every further statement of a failed transaction anyway)."""
+        joined = self._unit.get()
+        if joined is not None:
+            yield joined
+            return
+        with self.engine.begin() as connection:
+            token = self._unit.set(connection)
+            try:
+                yield connection
+            finally:
+                self._unit.reset(token)
+
+    @property
+    def in_unit(self) -> bool:
+        """Whether a unit of work is open in this context."""
+        return self._unit.get() is not None
+
+    @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back if it raises."""
-        with self._sessions() as session, session.begin():
+        """``begin`` as an ORM session: flushed when the block ends; committed with the unit it belongs to
+        (its own, or the one open in this context); a failure rolls the whole unit back."""
+        with self.begin() as connection, self._sessions(bind=connection) as session, session.begin():
             yield session
 
     def upgrade(self, revision: str = "head", *, box: SecretBox | None = None) -> None:

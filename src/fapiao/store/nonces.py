@@ -80,7 +80,7 @@ class _Nonces(ABC):
     def _claim(self, key: str, expires: object, at: object, scope: str | None) -> tuple[bool, int]: ...
 
     def purge(self, now: datetime) -> int:
-        with self._db.engine.begin() as connection:
+        with self._db.begin() as connection:
             return connection.execute(delete(UsedNonce).where(UsedNonce.expires_at < now)).rowcount
 
     def _purge_now_and_then(self, now: datetime) -> None:

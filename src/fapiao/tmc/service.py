@@ -37,7 +37,7 @@ def consume(
     now = now or utcnow()
     lease_end = now + timedelta(seconds=rt.settings.tmc_visibility_seconds)
     own = {"app": app_id, "group": command.group_name, "now": now}
-    with rt.db.engine.begin() as connection:
+    with rt.db.begin() as connection:
         connection.execute(queries.PURGE_APP, {"app": app_id, "now": now})
         rows = connection.execute(queries.VISIBLE, {**own, "quantity": command.quantity}).all()
         if rows:
@@ -68,7 +68,7 @@ def confirm(rt: Runtime, actor: Actor, app_id: int, command: ConfirmMessages) ->
     confirmed = released = 0
     if not (command.message_ids or command.failed_ids):
         return Confirmation(0, 0)
-    with rt.db.engine.begin() as connection:
+    with rt.db.begin() as connection:
         if command.message_ids:
             confirmed = connection.execute(queries.CONFIRM, {**own, "ids": list(command.message_ids)}).rowcount
         if command.failed_ids:

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from fapiao.accounts import service as accounts
 from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser
+from fapiao.store.tables import IdempotencyRecord
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
 
@@ -46,9 +48,15 @@ def test_operators_manage_apps_and_customers_authorise_them(stack: Stack, admin:
     routed = admin.put(f"/provider-apps/routing/{who.user_id}", json={"app_key": app_key})
     assert routed.json() == {"user_id": who.user_id, "app_key": app_key}
     with httpx.Client(base_url=stack.url + "/api/v1", auth=who.basic, timeout=10) as api:
-        granted = api.post("/provider-authorizations", json={"app_key": app_key})
+        key = {"Idempotency-Key": "authorise-1"}
+        granted = api.post("/provider-authorizations", json={"app_key": app_key}, headers=key)
         assert granted.status_code == 201, granted.text
         session = granted.json()["session"]
+        again = api.post("/provider-authorizations", json={"app_key": app_key}, headers=key)
+        assert again.headers["idempotent-replayed"] == "true" and again.json()["session"] == session
+        with stack.runtime.db.reads() as connection:  # the replayable answer holds the session key encrypted
+            stored = connection.execute(select(IdempotencyRecord.body)).scalars().all()
+        assert stored and not any(session.encode() in body for body in stored)
         unknown = api.post("/provider-authorizations", json={"app_key": "00000000"})
         assert unknown.status_code == 404
     filed = factories.filed_application(stack.runtime, who)

@@ -110,6 +110,39 @@ def test_idempotency_key_replays_the_first_answer(api: httpx.Client) -> None:
     assert api.get("/titles").json()["total"] == 1
 
 
+def test_every_write_with_an_idempotency_key_runs_once_and_replays(
+    api: httpx.Client, runtime: Runtime, alice: factories.Customer
+) -> None:
+    """Each keyed write runs its use case inside the unit that reserved the key; on SQLite (one connection) a
+    use case opening a connection of its own there would hang until the pool timed out."""
+
+    def twice(method: str, path: str, key: str, **kwargs: object) -> dict[str, object]:
+        first = api.request(method, path, headers={"Idempotency-Key": key}, **kwargs)  # type: ignore[arg-type]
+        again = api.request(method, path, headers={"Idempotency-Key": key}, **kwargs)  # type: ignore[arg-type]
+        assert first.status_code < 300 and again.status_code == first.status_code, (first.text, again.text)
+        assert "idempotent-replayed" not in first.headers and again.headers["idempotent-replayed"] == "true"
+        assert again.json() == first.json()
+        return first.json()  # type: ignore[no-any-return]
+
+    upload = {"data": {"kind": "taxation_license"}, "files": {"file": ("执照.jpg", JPEG, "image/jpeg")}}
+    twice("POST", "/documents", "doc", **upload)
+    where = {"addressee": "张三", "phone": "18588888888", "province": "浙江省", "city": "杭州市", "street": "文一西路"}
+    address = twice("POST", "/addresses", "addr", json=where)
+    twice("PATCH", f"/addresses/{address['id']}", "addr-edit", json={"county": "余杭区"})
+    title = twice("POST", "/titles", "title", json={"invoice_title": "幂等公司", "register_no": factories.VALID_USCC})
+    twice("PATCH", f"/titles/{title['id']}", "title-edit", json={"bank": "招商银行"})
+    titles.review_title(runtime, OPERATOR, ReviewTitle(int(str(title["id"])), Decision.APPROVE))
+    twice("POST", f"/titles/{title['id']}/changes", "title-change", json={"default_remark": "PO 1"})
+    twice("POST", f"/titles/{title['id']}/withdraw", "title-withdraw")
+    hook = twice("POST", "/webhook-endpoints", "hook", json={"url": "https://93.184.215.14/a"})
+    twice("PATCH", f"/webhook-endpoints/{hook['id']}", "hook-edit", json={"enabled": False})
+    rotated = twice("POST", f"/webhook-endpoints/{hook['id']}/rotate-secret", "hook-rotate")
+    assert rotated["secret"] != hook["secret"]
+    once = ("document.upload", "address.update", "title.create", "title.change", "webhook_endpoint.rotate_secret")
+    for action in once:
+        assert api.get("/audit-events", params={"action": action}).json()["total"] == 1, action
+
+
 def test_pagination_and_filters(api: httpx.Client, runtime: Runtime, alice: factories.Customer) -> None:
     for n in range(7):
         factories.approved_title(runtime, alice, invoice_title=f"公司{n}") if n % 2 else api.post(

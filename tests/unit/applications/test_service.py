@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -27,7 +29,7 @@ from fapiao.domain.titles import InvoiceKind
 from fapiao.items import service as items
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
-from fapiao.store.tables import OutboxEvent, TmcMessage
+from fapiao.store.tables import OutboxEvent, TmcMessage, utcnow
 from fapiao.usecases.actor import OPERATOR, SYSTEM, Actor, ActorKind
 from fapiao.usecases.pagination import PageRequest
 from tests import factories
@@ -145,6 +147,34 @@ def test_client_token_makes_filing_idempotent(runtime: Runtime) -> None:
             who.user_id,
             FileApplication(title.id, (billed.id,), amount_fen=200_00, client_token="tok-1"),
         )
+
+
+def test_a_client_token_older_than_its_reservation_still_answers_its_application(runtime: Runtime) -> None:
+    factories.provider_app(runtime)
+    who = factories.customer(runtime)
+    title = factories.approved_title(runtime, who)
+    billed = factories.item(runtime, who, original_fen=500_00)
+    request = FileApplication(title.id, (billed.id,), amount_fen=100_00, client_token="tok-old")
+    first = applications.file_application(runtime, OPERATOR, who.user_id, request)
+    assert runtime.db.idempotency.purge(utcnow() + timedelta(days=1)) == 1  # the token's reservation is gone
+    again = applications.file_application(runtime, OPERATOR, who.user_id, request)
+    assert again.apply_id == first.apply_id
+    assert items.get_item(runtime, OPERATOR, billed.id).reserved_fen == 100_00
+    with pytest.raises(Conflict) as caught:
+        applications.file_application(runtime, OPERATOR, who.user_id, dataclasses.replace(request, amount_fen=1))
+    assert caught.value.reason is Reason.IDEMPOTENCY_MISMATCH
+
+
+def test_a_refused_filing_leaves_its_client_token_free(runtime: Runtime) -> None:
+    factories.provider_app(runtime)
+    who = factories.customer(runtime)
+    title = factories.approved_title(runtime, who)
+    billed = factories.item(runtime, who, original_fen=100_00)
+    too_much = FileApplication(title.id, (billed.id,), amount_fen=200_00, client_token="tok-fix")
+    with pytest.raises(ValidationFailed):
+        applications.file_application(runtime, OPERATOR, who.user_id, too_much)
+    fixed = applications.file_application(runtime, OPERATOR, who.user_id, dataclasses.replace(too_much, amount_fen=1))
+    assert fixed.amount_fen == 1
 
 
 def test_filing_without_a_provider_or_approved_title_changes_nothing(runtime: Runtime) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,66 @@ def test_raw_statements_are_seen_by_the_listeners_and_a_failed_transaction_leave
     statements = [sql for sql, _ in seen if not sql.startswith("BEGIN")]
     assert statements == [insert, insert, insert, select_sql]
     assert ("raw:2",) in [parameters for _, parameters in seen]
+
+
+# --- units of work ----------------------------------------------------------------------------------------
+
+_INSERT_SCOPE = text("INSERT INTO cache_revisions (scope, revision) VALUES (:scope, 1)")
+_SCOPES = text("SELECT scope FROM cache_revisions WHERE scope LIKE 'unit:%' ORDER BY scope")
+
+
+def _scopes(database: Database) -> list[str]:
+    with database.reads() as connection:
+        return list(connection.execute(_SCOPES).scalars())
+
+
+def test_a_unit_opened_inside_a_unit_is_the_same_unit_and_commits_with_it(runtime: Runtime) -> None:
+    database = runtime.db
+    with database.begin() as outer:
+        outer.execute(_INSERT_SCOPE, {"scope": "unit:core"})
+        with database.begin() as inner:
+            assert inner is outer
+            inner.execute(_INSERT_SCOPE, {"scope": "unit:joined"})
+        with database.transaction() as session:
+            assert session.connection() is outer
+            session.execute(_INSERT_SCOPE, {"scope": "unit:orm"})
+        with database.reads() as reading:  # sees the unit's writes (and SQLite has no second connection)
+            assert list(reading.execute(_SCOPES).scalars()) == ["unit:core", "unit:joined", "unit:orm"]
+        assert database.in_unit
+    assert not database.in_unit
+    assert _scopes(database) == ["unit:core", "unit:joined", "unit:orm"]
+
+
+def test_a_failure_in_a_joined_session_rolls_the_whole_unit_back(runtime: Runtime) -> None:
+    database = runtime.db
+
+    def refused_use_case() -> None:
+        with database.begin() as outer:
+            outer.execute(_INSERT_SCOPE, {"scope": "unit:outer"})
+            with database.transaction() as session:
+                session.execute(_INSERT_SCOPE, {"scope": "unit:inner"})
+                raise LookupError("refused")
+
+    with pytest.raises(LookupError):
+        refused_use_case()
+    assert _scopes(database) == []
+    with database.transaction() as session:  # the unit is gone: a new one starts afresh
+        session.execute(_INSERT_SCOPE, {"scope": "unit:after"})
+    assert _scopes(database) == ["unit:after"]
+
+
+def test_a_raw_statement_of_its_own_is_refused_inside_a_unit(runtime: Runtime) -> None:
+    """On SQLite it would wait for the unit's own (only) connection until the pool timed out."""
+    with runtime.db.begin(), pytest.raises(RuntimeError):
+        runtime.db.raw_fetch("SELECT 1", ())
+    assert runtime.db.raw_fetch("SELECT 1", ()) == [(1,)]
+
+
+def test_units_of_other_threads_are_their_own(runtime: Runtime) -> None:
+    database = runtime.db
+    seen: list[bool] = []
+    with database.begin():
+        thread = threading.Thread(target=lambda: seen.append(database.in_unit))
+        thread.start()
+        thread.join()
+    assert seen == [False]

@@ -82,7 +82,10 @@ async def remember(
     *,
     payload: bytes | None = None,
 ) -> idempotency.StoredResponse:
-    """The answer recorded for ``key``, or ``produce``'s, recorded (a refusal propagates, recording nothing)."""
+    """The answer recorded for ``key``, or ``produce``'s, recorded (a refusal propagates, recording nothing).
+
+    The key's reservation, ``produce`` (the use case and the encoding of its answer) and the record run in one
+    unit of work on one worker thread (``idempotency.run_once``), so a concurrent duplicate replays or waits."""
     scope = f"{actor.account_id}:{actor.ram_user_id or ''}"
     body = await request.body() if payload is None else payload
     fingerprint = idempotency.fingerprint(request.method, request.url.path, request.url.query, body)

@@ -1,7 +1,9 @@
 """REST routes for a customer's webhook endpoints and their delivery log (``/api/v1/webhook-endpoints``).
 
 Creating an endpoint and rotating its secret answer with the secret, once. With an ``Idempotency-Key`` the
-answer is replayed — so the stored copy of it carries the secret sealed, never in clear.
+answer is replayed — so the stored copy of it carries the secret sealed, never in clear. (Every stored answer
+is encrypted as a whole now; the secret's own seal stays because answers recorded before that, which replay
+as they were stored, carry it sealed.)
 """
 
 from __future__ import annotations
