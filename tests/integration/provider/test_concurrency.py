@@ -3,6 +3,7 @@ serialises them, the status machine refuses what no longer applies, and the hist
 
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -52,7 +53,7 @@ def test_parallel_updates_of_one_application(stack: Stack) -> None:
     # A chain: each entry starts where the one before ended. Besides the three transitions, it holds the
     # same-status updates that corrected details (each worker sends its own numbers, and a repeated status
     # with changed details is applied).
-    assert all(earlier[1] == later[0] for earlier, later in zip(chain, chain[1:], strict=False))
+    assert all(earlier[1] == later[0] for earlier, later in itertools.pairwise(chain))
     assert [step for step in chain if step[0] != step[1]] == [
         (None, ApplicationStatus.PENDING),
         (ApplicationStatus.PENDING, ApplicationStatus.INVOICING),
