@@ -206,8 +206,8 @@ def send(world: World, request: Request) -> Answer:
             "POST", "/", dict(request.query), HeaderMap(headers), names, dict(headers)["x-acs-content-sha256"]
         )
         signature = signing.v3_signature(signing.v3_string_to_sign(canonical), request.secret or "x")
-        signed = ";".join(names)
-        authorization = f"ACS3-HMAC-SHA256 Credential={request.key_id},SignedHeaders={signed},Signature={signature}"
+        listed = ";".join(names)
+        authorization = f"ACS3-HMAC-SHA256 Credential={request.key_id},SignedHeaders={listed},Signature={signature}"
         target = "/?" + _encode(request.query) if request.query else "/"
         return world.client.send("POST", target, [*headers, ("authorization", authorization)], form_body)
     query = list(request.query)
