@@ -1,9 +1,9 @@
 """JSON text from clients, parsed with bounds: nesting depth is checked before the parser runs.
 
 The standard parser recurses once per nested array or object, so ``[[[[…`` a few thousand levels deep
-raises ``RecursionError`` (or worse, with a raised recursion limit). No well-kept library offers a depth
-limit with ``Decimal`` numbers (orjson caps depth at 1024 but has no ``parse_float``), so a linear scan
-counts the depth first: one pass over the text, strings skipped, nothing allocated.
+raises ``RecursionError`` (or worse, with a raised recursion limit). The parsers at hand have no depth
+setting (orjson's fixed cap is 1024 levels and it cannot read numbers as ``Decimal``), so a linear scan
+written here counts the depth first: one pass over the text, strings skipped, nothing allocated.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ MAX_DEPTH = 32  # far beyond any document a wire parameter carries (two levels: 
 
 
 class JsonTextError(ValueError):
-    """The text is not JSON, nests deeper than allowed, or holds a value the rules refuse."""
+    """The text is not JSON, or nests deeper than allowed."""
 
 
 def depth_of(text: str) -> int:
