@@ -16,9 +16,11 @@ from datetime import datetime
 
 import structlog
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from fapiao.domain.errors import Unauthenticated, ValidationFailed
 from fapiao.domain.policies import Effect, Policy, RequestContext, Statement, parse_policy
+from fapiao.providers.commands import SESSION_KEY_LENGTH
 from fapiao.runtime import Runtime
 from fapiao.store import revisions
 from fapiao.store.tables import AccessKey, Account, ProviderApp, ProviderSession, RamPolicy, RamUser
@@ -96,6 +98,8 @@ def resolve_access_key(rt: Runtime, key_id: str) -> Credential:
 
 def lookup_access_key(rt: Runtime, key_id: str) -> Credential | None:
     """An enabled key of an enabled account: two Core statements (the second only for RAM keys)."""
+    if not storable(key_id, AccessKey.key_id):
+        return None
     with rt.db.engine.connect() as connection:
         row = connection.execute(_KEY_LOOKUP, {"key_id": key_id}).first()
         if row is None or not row.key_enabled or not row.account_enabled:
@@ -117,6 +121,8 @@ def lookup_access_key(rt: Runtime, key_id: str) -> Credential | None:
 
 def resolve_app(rt: Runtime, app_key: str) -> AppCredential | None:
     """The enabled app a TOP request (or the operator, for it) names."""
+    if not storable(app_key, ProviderApp.app_key):
+        return None
     with rt.db.engine.connect() as connection:
         row = connection.execute(_APP_LOOKUP, {"app_key": app_key}).first()
     if row is None or not row.enabled:
@@ -130,6 +136,8 @@ def resolve_app(rt: Runtime, app_key: str) -> AppCredential | None:
 def resolve_session(rt: Runtime, app_id: int, session_key: str) -> SessionGrant | None:
     """The app's session of that key as stored (revoked and expired ones too: refusing them, and why, is
     ``auth.service``'s decision, on every request)."""
+    if not storable(session_key, max_length=SESSION_KEY_LENGTH):
+        return None
     with rt.db.engine.connect() as connection:
         digest = rt.box.digest(session_key)  # sessions are stored sealed, found by their keyed digest
         row = connection.execute(_SESSION_LOOKUP, {"session_digest": digest, "app_id": app_id}).first()
@@ -140,6 +148,15 @@ def resolve_session(rt: Runtime, app_id: int, session_key: str) -> SessionGrant 
     grant = SessionGrant(merchant, row.revoked, row.expires_at, (row.app_revision, row.account_revision))
     rt.caches.sessions.put((app_id, session_key), grant, grant.revisions)
     return grant
+
+
+def storable(value: str, column: InstrumentedAttribute[str] | None = None, *, max_length: int | None = None) -> bool:
+    """Whether ``value`` could be stored in ``column`` (or is a secret of at most ``max_length`` characters, for
+    one stored only sealed) at all. A credential that could not was never issued, so it is unknown without
+    asking the database, and values the database would refuse to compare (NUL on PostgreSQL) never reach it
+    from an unauthenticated request."""
+    length = getattr(column.type, "length", None) if column is not None else max_length
+    return "\x00" not in value and (length is None or len(value) <= length)
 
 
 # What a stored document that no longer parses (attached before a rule it breaks, or written by SQL) grants:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fapiao.domain import jsontext
 from fapiao.domain.errors import IllegalTransition, MissingValue, ValidationFailed
 
 
@@ -77,8 +78,8 @@ class ExInfo:
             return cls()
         if isinstance(raw, str):
             try:
-                data = json.loads(raw)
-            except json.JSONDecodeError:
+                data = jsontext.loads(raw)
+            except jsontext.JsonTextError:
                 raise ValidationFailed(f"{field} is not a JSON object", field=field) from None
         else:
             data = dict(raw)
@@ -92,6 +93,8 @@ class ExInfo:
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise ValidationFailed(f"{field}.{key} must be a string or a number", field=field)
             text = value if isinstance(value, str) else json.dumps(value)
+            if "\x00" in text:  # no store keeps NUL in text (PostgreSQL refuses it): a client mistake
+                raise ValidationFailed(f"{field}.{key} contains a NUL character", field=field)
             if len(text) > _EX_INFO_LIMIT:
                 raise ValidationFailed(f"{field}.{key} is longer than {_EX_INFO_LIMIT} characters", field=field)
             values[key] = text.strip()

@@ -22,13 +22,19 @@ class CreateProviderApp:
     app_secret: Annotated[str | None, MinLen(1), MaxLen(128), Doc("A fixed secret; absent: a random one.")] = None
 
 
+# The longest session key a merchant may be given (stored only sealed, so no column states it).
+SESSION_KEY_LENGTH = 128
+
+
 @dataclass(frozen=True)
 class AuthorizeApp:
     """A merchant (account) authorises an app: the session lets the app act for that merchant only."""
 
     app_key: AppKey
     user_id: Annotated[int, Ge(1), Doc("The merchant account's UserId.")]
-    session_key: Annotated[str | None, MinLen(1), MaxLen(128), Doc("A fixed session; absent: random.")] = None
+    session_key: Annotated[
+        str | None, MinLen(1), MaxLen(SESSION_KEY_LENGTH), Doc("A fixed session; absent: random.")
+    ] = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from fapiao.store import revisions
 from fapiao.store.tables import ProviderApp, ProviderSession, RamPolicy
 from fapiao.usecases.actor import OPERATOR, ActorKind
 from tests import factories
+from tests.support.statements import all_statements
 
 POLICY = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["bss:Query*"], "Resource": "*"}]}
 
@@ -130,3 +131,15 @@ def test_a_session_is_read_as_stored_revoked_or_not(runtime: Runtime) -> None:
     assert revoked is not None and revoked.revoked
     assert credentials.resolve_session(runtime, app.app_id, "no-such-session") is None
     assert credentials.resolve_session(runtime, app.app_id + 1, session) is None
+
+
+@pytest.mark.parametrize("value", ["\x00", "LTAI\x00", "k" * 300])
+def test_values_no_credential_could_have_are_unknown_without_asking_the_database(runtime: Runtime, value: str) -> None:
+    """NUL (which PostgreSQL refuses to compare) and values longer than the column were never issued."""
+    with all_statements(runtime.db) as seen:
+        assert credentials.lookup_access_key(runtime, value) is None
+        assert credentials.resolve_app(runtime, value) is None
+        assert credentials.resolve_session(runtime, 1, value) is None
+    assert seen == []
+    with pytest.raises(Unauthenticated):
+        credentials.resolve_access_key(runtime, value)

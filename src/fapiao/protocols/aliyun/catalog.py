@@ -151,7 +151,7 @@ class Param:
         if self.kind is Kind.TIME:
             try:
                 return china_to_utc_naive(datetime.strptime(raw, _TIME_FORMAT))
-            except ValueError:
+            except (ValueError, OverflowError):  # OverflowError: China time before 0001-01-01 08:00 has no UTC
                 raise errors.invalid_parameter(self.name) from None
         if self.kind is Kind.AMOUNT:
             try:
@@ -182,6 +182,8 @@ class Param:
         return value
 
     def _string(self, raw: str) -> str:
+        if "\x00" in raw:  # text no store keeps (PostgreSQL refuses NUL): refused here, named by its wire key
+            raise errors.invalid_parameter(self.name)
         if self.max_length is not None and len(raw) > self.max_length:
             raise errors.invalid_parameter(self.name)
         if self.pattern is not None and not re.fullmatch(self.pattern, raw):

@@ -10,12 +10,12 @@ naming the offending wire key.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TypeAlias
 
+from fapiao.domain import jsontext
 from fapiao.protocols.aliyun import errors
 
 _INT = re.compile(r"-?[0-9]+")
@@ -70,8 +70,8 @@ def flat_list(params: Mapping[str, str], name: str, *, required: bool = False) -
 def json_list(params: Mapping[str, str], name: str, *, required: bool = False) -> list[JsonValue]:
     """The JSON array in ``name`` (numbers with a fraction become ``Decimal``, never float).
 
-    Absent or empty → ``[]`` (or ``MissingParameter`` when ``required``); not a JSON array →
-    ``InvalidParameter``.
+    Absent or empty → ``[]`` (or ``MissingParameter`` when ``required``); not a JSON array, or nested deeper
+    than ``jsontext.MAX_DEPTH`` → ``InvalidParameter``.
     """
     raw = params.get(name, "")
     if not raw.strip():
@@ -79,16 +79,12 @@ def json_list(params: Mapping[str, str], name: str, *, required: bool = False) -
             raise errors.missing_parameter(name)
         return []
     try:
-        value = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
-    except ValueError:
+        value = jsontext.loads(raw, parse_float=Decimal)
+    except jsontext.JsonTextError:
         raise errors.invalid_parameter(name) from None
     if not isinstance(value, list):
         raise errors.invalid_parameter(name)
     return value
-
-
-def _reject_constant(constant: str) -> object:
-    raise ValueError(f"{constant} is not JSON")
 
 
 def json_int_list(params: Mapping[str, str], name: str, *, required: bool = False) -> list[int]:

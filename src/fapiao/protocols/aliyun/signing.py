@@ -40,6 +40,7 @@ V3_REQUIRED_SIGNED_HEADERS = frozenset(
 V3_REQUIRED_WITH_BODY = V3_REQUIRED_SIGNED_HEADERS | {"content-type"}
 CLOCK_SKEW = timedelta(minutes=15)
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 class Scheme(StrEnum):
@@ -259,6 +260,14 @@ def _required_header(headers: HeaderMap, name: str) -> str:
     return value
 
 
+def _nonce(value: str, name: str) -> str:
+    """A nonce is stored to detect replays, so it must be text a store keeps: no NUL or other control
+    characters (the SDKs send hex or a UUID). Refused as the parameter it came in, before any lookup."""
+    if _CONTROL.search(value):
+        raise errors.invalid_parameter(name)
+    return value
+
+
 def credentials(request: SignedRequest) -> Credentials:
     """Key id, raw timestamp, nonce and STS token of a signed request.
 
@@ -274,7 +283,7 @@ def credentials(request: SignedRequest) -> Credentials:
             scheme,
             _required_param(params, "AccessKeyId"),
             _required_param(params, "Timestamp"),
-            _required_param(params, "SignatureNonce"),
+            _nonce(_required_param(params, "SignatureNonce"), "SignatureNonce"),
             params.get("SecurityToken") or None,
         )
     headers = request.headers
@@ -283,7 +292,7 @@ def credentials(request: SignedRequest) -> Credentials:
         scheme,
         auth.access_key_id,
         _required_header(headers, "x-acs-date"),
-        _required_header(headers, "x-acs-signature-nonce"),
+        _nonce(_required_header(headers, "x-acs-signature-nonce"), "x-acs-signature-nonce"),
         headers.get("x-acs-security-token") or None,
     )
 

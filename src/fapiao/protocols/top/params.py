@@ -111,6 +111,8 @@ def _parse(param: Param, raw: str) -> ParamValue:
         if param.required:
             raise missing_parameter(param.name)
         return None
+    if "\x00" in raw:  # text no store keeps (PostgreSQL refuses NUL)
+        raise invalid_parameter(param.name, "contains a NUL character")
     if param.kind is Kind.NUMBER:
         return _number(param, raw)
     if param.kind is Kind.STRING_LIST:

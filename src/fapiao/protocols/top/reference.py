@@ -29,6 +29,10 @@ caller's zone) or epoch milliseconds; it must lie within {int(MAX_SKEW.total_sec
 server's clock (`FAPIAO_TOP_TIMESTAMP_SKEW_SECONDS`), else code 31. A client on a UTC host that sends its
 wall clock is 8 hours off. Dates in responses (`pub_time`) are GMT+8 in the same format.
 
+Bodies are form-encoded or multipart in UTF-8 (the default) or GBK (`charset=GBK`, also `GB2312`/`CP936`);
+any other declared charset, or bytes that do not decode, is code 43 `Parameter error`. Text parameters may not
+contain NUL (41).
+
 Signatures: `sign_method` `md5`, `hmac` or `hmac-sha256` over the sorted parameters (files excluded). A
 `session` (a merchant's authorisation, `fapiao providers authorize`) is optional on every method: without
 one an app acts on everything routed to it, with one only on that merchant's records.

@@ -121,3 +121,16 @@ def test_a_param_may_not_redeclare_a_command_limit() -> None:
         Param("UserRemark", Kind.STRING, field="user_remark", max_length=10).bind(
             spec.field_of(FileApplication, "user_remark")
         )
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01 00:00:00", "0001-01-01 07:59:59"])
+def test_a_china_time_with_no_utc_equivalent_is_invalid(raw: str) -> None:
+    start = Param("StartBizTime", Kind.TIME)
+    assert _fails(start, {"StartBizTime": raw}).code == Code.INVALID_PARAMETER
+    assert start.parse({"StartBizTime": "0001-01-01 08:00:00"}) == datetime(1, 1, 1)
+    assert start.parse({"StartBizTime": "9999-12-31 23:59:59"}) == datetime(9999, 12, 31, 15, 59, 59)
+
+
+@pytest.mark.parametrize(("kind", "raw"), [(Kind.STRING, "a\x00b"), (Kind.JSON_STRINGS, '["a\\u0000b"]')])
+def test_text_with_nul_is_invalid(kind: Kind, raw: str) -> None:
+    assert _fails(Param("UserRemark", kind), {"UserRemark": raw}).code == Code.INVALID_PARAMETER

@@ -18,6 +18,7 @@ from fapiao.runtime import Runtime
 from fapiao.titles import service as titles
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
+from tests.support.statements import all_statements
 
 NOW = datetime(2026, 11, 21, 4, 23, 36, tzinfo=UTC)
 
@@ -100,3 +101,28 @@ def test_xml_success_document(runtime: Runtime) -> None:
     assert evaluate is not None
     assert (evaluate.findtext("Id"), evaluate.findtext("Name")) == (str(item.id), "云服务器")
     assert (evaluate.findtext("CanInvoiceAmount"), root.findtext("Data/TotalCount")) == ("1250", "1")
+
+
+@pytest.mark.parametrize("key_id", ["\x00", "LTAI\x00x", "k" * 65])
+def test_a_v3_credential_no_key_could_have_is_not_found_without_a_statement(runtime: Runtime, key_id: str) -> None:
+    """Some HTTP servers let NUL through in header values; PostgreSQL would refuse to compare it."""
+    headers = {
+        "host": "127.0.0.1",
+        "x-acs-action": "QueryInvoicingCustomerList",
+        "x-acs-version": "2017-12-14",
+        "x-acs-date": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "x-acs-signature-nonce": secrets.token_hex(16),
+        "x-acs-content-sha256": signing.EMPTY_BODY_SHA256,
+        "authorization": f"ACS3-HMAC-SHA256 Credential={key_id},SignedHeaders=host,Signature=00",
+    }
+    with all_statements(runtime.db) as seen:
+        answer = gateway.handle(runtime, "POST", b"", headers, now=NOW)
+    assert (answer.status, json.loads(answer.body)["Code"]) == (404, "InvalidAccessKeyId.NotFound")
+    assert seen == []
+
+
+def test_a_year_0001_filter_time_is_invalid_and_an_internal_error_never(runtime: Runtime) -> None:
+    who = factories.customer(runtime)
+    status, body = _call(runtime, who, "QueryEvaluateList", {"StartBizTime": "0001-01-01 00:00:00"})
+    assert (status, body["Code"]) == (400, "InvalidParameter")
+    assert '"StartBizTime"' in body["Message"]

@@ -122,3 +122,11 @@ def test_parse_bool_invalid(raw: str) -> None:
 def test_bool_param_absent_is_none() -> None:
     assert bool_param({}, "InvoiceByAmount") is None
     assert bool_param({"InvoiceByAmount": "True"}, "InvoiceByAmount") is True
+
+
+@pytest.mark.parametrize("raw", ["[" * 5000 + "]" * 5000, "[" * 40 + "1" + "]" * 40, "[" + "9" * 5000 + "]"])
+def test_json_list_too_deep_or_too_long_a_number_is_invalid_not_an_internal_error(raw: str) -> None:
+    with pytest.raises(RpcError) as caught:
+        json_list({"BillingCycles": raw}, "BillingCycles")
+    assert (caught.value.code, caught.value.status) == (Code.INVALID_PARAMETER, 400)
+    assert '"BillingCycles"' in caught.value.message

@@ -508,3 +508,16 @@ def test_clock_skew_window_is_fifteen_minutes_both_ways() -> None:
         with pytest.raises(RpcError) as caught:
             signing.check_clock_skew(now + delta, now)
         assert caught.value.code == Code.TIMESTAMP_EXPIRED
+
+
+@pytest.mark.parametrize("nonce", ["%00", "n%001", "%0A", "%7F"])
+def test_a_nonce_with_control_characters_is_invalid_before_any_lookup(nonce: str) -> None:
+    query = f"AccessKeyId=AK&Timestamp=2026-11-21T04%3A23%3A36Z&SignatureNonce={nonce}&Signature=s"
+    with pytest.raises(RpcError) as caught:
+        signing.credentials(parse_request("GET", query, {}))
+    assert caught.value.code == Code.INVALID_PARAMETER
+    assert '"SignatureNonce"' in caught.value.message
+    headers = tea_v3_headers("A", "n\x003", "2026-11-21T04:23:36Z", "00")
+    with pytest.raises(RpcError) as caught:
+        signing.credentials(parse_request("POST", b"", headers))
+    assert '"x-acs-signature-nonce"' in caught.value.message

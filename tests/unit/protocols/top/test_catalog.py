@@ -127,3 +127,34 @@ def test_the_reference_page_is_current() -> None:
     committed = (ROOT / reference.DOCS_PATH).read_text(encoding="utf-8")
     assert committed == reference.render(), "run `fapiao docs top` and commit docs/top-api.md"
     assert "GMT+8" in committed and "| 2 invoicing | 0 completed | electronic |" in committed
+
+
+@pytest.mark.parametrize(
+    ("params", "declared", "name"),
+    [
+        ({"apply_id": "A\x001", "status": "2"}, UPDATE, "apply_id"),
+        ({"s_message_ids": "1,\x002"}, CONFIRM, "s_message_ids"),
+        ({"s_message_ids": "1", "group_name": "\x00"}, CONFIRM, "group_name"),
+    ],
+)
+def test_text_with_nul_is_invalid_arguments(params: dict[str, str], declared: tuple[object, ...], name: str) -> None:
+    assert refusal(params, declared) == (41, f"Invalid arguments:{name}")
+
+
+@pytest.mark.parametrize(
+    "ex_info",
+    ["[" * 1999 + "]" * 1999, '{"a":' * 800 + "1" + "}" * 800, '{"message": "a\\u0000b"}', '{"message": NaN}'],
+)
+def test_ex_info_too_deep_with_nul_or_not_json_is_invalid_arguments(ex_info: str) -> None:
+    update = CATALOG["alibaba.einvoice.invoiceapply.update"]
+    with pytest.raises(TopError) as caught:
+        update.command_of(parse_params(update.params, {"apply_id": "A1", "status": "3", "ex_info": ex_info}))
+    assert (caught.value.code, caught.value.msg) == (41, "Invalid arguments:ex_info")
+
+
+@pytest.mark.parametrize("ids", ["9999999999999999999", "9223372036854775808", "0", "１２", "²"])
+def test_message_ids_beyond_int64_or_not_ascii_digits_are_invalid_arguments(ids: str) -> None:
+    confirm = CATALOG["taobao.tmc.messages.confirm"]
+    with pytest.raises(TopError) as caught:
+        confirm.command_of(parse_params(confirm.params, {"s_message_ids": ids}))
+    assert (caught.value.code, caught.value.msg) == (41, "Invalid arguments:s_message_ids")

@@ -39,6 +39,13 @@ def test_decoding_without_charset_is_utf8(body: bytes) -> None:
     assert parse_request("POST", "", FORM, body).params == {"t": "2026-11-21 12:19:18", "m": "发票"}
 
 
+@pytest.mark.parametrize("charset", ["GBK", "gbk", "CP936", "GB2312", "gb2312"])
+def test_gbk_is_accepted_under_its_names(charset: str) -> None:
+    body = "m=发票".encode("gbk")
+    assert parse_request("POST", "", f"{FORM}; charset={charset}", body).params == {"m": "发票"}
+    assert parse_request("POST", "", f"{FORM}; charset=UTF_8", "m=发票".encode()).params == {"m": "发票"}
+
+
 def test_declared_charset_is_honoured() -> None:
     body = "m=发票".encode("gbk")
     assert parse_request("POST", "", f"{FORM}; charset=GBK", body).params == {"m": "发票"}
@@ -103,6 +110,11 @@ def test_only_upper_case_get_and_post(verb: str) -> None:
         ("", FORM, b"m=%FF", "not valid utf-8"),
         ("", f"{FORM}; charset=klingon", b"m=1", "unknown charset"),
         ("", f"{FORM}; charset=rot13", b"m=1", "unknown charset"),
+        ("", f"{FORM}; charset=punycode", b"m=1", "unknown charset"),
+        ("", f"{FORM}; charset=idna", b"m=1", "unknown charset"),
+        ("", f"{FORM}; charset=unicode_escape", b"m=%5Cud800%5Cx00", "unknown charset"),
+        ("", f"{FORM}; charset=utf-16", b"m=1", "unknown charset"),
+        ("", f"{FORM}; charset=latin-1", b"m=1", "unknown charset"),
         ("", "multipart/form-data; boundary=PYTHON_SDK_BOUNDARY; charset=rot13", OFFICIAL_SDK_MULTIPART, "unknown"),
         ("", "multipart/form-data", OFFICIAL_SDK_MULTIPART, "without a boundary"),
         ("", "multipart/form-data; boundary=PYTHON_SDK_BOUNDARY", OFFICIAL_SDK_MULTIPART[:90], "truncated"),
