@@ -4,6 +4,9 @@ credential and a merchant's session (TOP), as the database holds them now.
 Each lookup reads its scopes' cache revisions in the same statement as the data, refreshes this process's
 cache with what it read and drops the entry of what it did not find: unknown or disabled keys and apps are
 never cached. Deciding whether a cached entry may answer is ``auth.service``'s job.
+
+A name no store can hold (``spec.storable``: a NUL, which PostgreSQL refuses in a statement) names nothing:
+it is not looked up, so unauthenticated callers cannot turn it into a database error.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from fapiao.runtime import Runtime
 from fapiao.store import revisions
 from fapiao.store.tables import AccessKey, Account, ProviderApp, ProviderSession, RamPolicy, RamUser
 from fapiao.usecases.actor import Actor, ActorKind
+from fapiao.usecases.spec import storable
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ def resolve_access_key(rt: Runtime, key_id: str) -> Credential:
 
 def lookup_access_key(rt: Runtime, key_id: str) -> Credential | None:
     """An enabled key of an enabled account: two Core statements (the second only for RAM keys)."""
+    if not storable(key_id):
+        return None
     with rt.db.engine.connect() as connection:
         row = connection.execute(_KEY_LOOKUP, {"key_id": key_id}).first()
         if row is None or not row.key_enabled or not row.account_enabled:
@@ -105,6 +111,8 @@ def lookup_access_key(rt: Runtime, key_id: str) -> Credential | None:
 
 def resolve_app(rt: Runtime, app_key: str) -> AppCredential | None:
     """The enabled app a TOP request (or the operator, for it) names."""
+    if not storable(app_key):
+        return None
     with rt.db.engine.connect() as connection:
         row = connection.execute(_APP_LOOKUP, {"app_key": app_key}).first()
     if row is None or not row.enabled:
@@ -118,6 +126,8 @@ def resolve_app(rt: Runtime, app_key: str) -> AppCredential | None:
 def resolve_session(rt: Runtime, app_id: int, session_key: str) -> SessionGrant | None:
     """The app's session of that key as stored (revoked and expired ones too: refusing them, and why, is
     ``auth.service``'s decision, on every request)."""
+    if not storable(session_key):
+        return None
     with rt.db.engine.connect() as connection:
         row = connection.execute(_SESSION_LOOKUP, {"session_key": session_key, "app_id": app_id}).first()
     if row is None:

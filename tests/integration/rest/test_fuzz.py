@@ -1,0 +1,210 @@
+"""No input makes the REST API fail: schemathesis against a real ``fapiao serve``, on both stores.
+
+Every operation of ``/api/v1/openapi.json`` gets generated requests, valid ones and (fewer) invalid ones, with
+the credentials it takes (a seeded customer's HTTP Basic key, the operator token for ``/admin``) and without
+any; a state machine follows the links schemathesis infers between operations (a created title is read,
+changed and withdrawn, an endpoint's deliveries listed); and arbitrary Basic credentials reach the key lookup.
+Whatever the input, the answer is never a 5xx and the server logs no traceback: a bad input is the API's own
+error (400 naming the parameter, 401, 404, …), decided by the declarations (``usecases.spec``, the routes'
+parameters), never by a database refusing it.
+
+Bounded so a store takes well under a minute; ``FAPIAO_FUZZ_SCALE=20`` multiplies every count (and draws
+new examples on each run instead of the fixed ones) to search harder locally.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import hypothesis
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from sqlalchemy import text
+
+from fapiao.runtime import Runtime, build_runtime
+from fapiao.settings import Settings
+from fapiao.usecases.actor import OPERATOR
+from fapiao.webhooks import service as webhooks
+from fapiao.webhooks.commands import CreateEndpoint
+from tests import factories
+from tests.conftest import ENGINES, POSTGRES_URL, _admin_engine, _with_database
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "fuzz-operator-token"
+SCALE = int(os.environ.get("FAPIAO_FUZZ_SCALE", "1"))
+EXAMPLES = {GenerationMode.POSITIVE: 12 * SCALE, GenerationMode.NEGATIVE: 8 * SCALE}  # per operation
+ANONYMOUS_EXAMPLES = 4 * SCALE  # per operation: every one is refused before it reads anything
+SCENARIOS, STEPS = 12 * SCALE, 8  # state machine runs, and calls in each
+CREDENTIALS = 60 * SCALE
+
+
+def _settings(examples: int, **more: Any) -> hypothesis.settings:
+    return hypothesis.settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=SCALE == 1,  # the suite's run is the same every time; a scaled one searches anew
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        **more,
+    )
+
+
+class OperatorServer(ServerProcess):
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), "FAPIAO_OPERATOR_TOKEN": TOKEN}
+
+
+@dataclass
+class Target:
+    """A server over a store seeded with one record of each kind, so reads and links find something."""
+
+    server: ServerProcess
+    customer: factories.Customer
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def basic(self) -> dict[str, str]:
+        pair = f"{self.customer.key_id}:{self.customer.secret}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+
+    def credentials(self, path: str) -> dict[str, str]:
+        """What a route takes: the operator token under ``/admin``, else the customer's key."""
+        return {"Authorization": f"Bearer {TOKEN}"} if path.startswith("/api/v1/admin") else self.basic
+
+    def schema(self) -> Any:
+        schema = schemathesis.openapi.from_url(f"{self.server.url}/api/v1/openapi.json")
+        schema.config.update(base_url=self.server.url)
+        return schema
+
+    def record(self, case: Any, response: Any) -> None:
+        """Note a 5xx and go on: one run lists every operation that failed, not just the first."""
+        if response.status_code >= 500:
+            self.failures.append(f"{response.status_code} {case.method} {case.formatted_path} {case.as_curl_command()}")
+
+    def log(self) -> str:
+        return self.server.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    data_dir = tmp_path_factory.mktemp("fuzz") / "data"
+    data_dir.mkdir()
+    database = f"fapiao_fuzz_{uuid.uuid4().hex[:10]}"
+    if request.param == "sqlite":
+        shutil.copy(request.getfixturevalue("sqlite_template"), data_dir / "fapiao.sqlite3")
+        url = f"sqlite:///{data_dir / 'fapiao.sqlite3'}"
+    else:
+        _admin(f'CREATE DATABASE "{database}" TEMPLATE "{request.getfixturevalue("postgres_template")}"')
+        url = _with_database(POSTGRES_URL or "", database)
+    settings = Settings(data_dir=data_dir, database_url=url, operator_token=TOKEN)
+    runtime = build_runtime(settings)
+    server = OperatorServer(settings)
+    try:
+        customer = _seed(runtime)
+        server.start()
+        yield Target(server, customer)
+    finally:
+        server.stop()
+        runtime.close()
+        if request.param != "sqlite":
+            _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _seed(rt: Runtime) -> factories.Customer:
+    who = factories.customer(rt, nick="fuzzed")
+    factories.provider_app(rt)
+    factories.address(rt, who)
+    factories.filed_application(rt, who)
+    webhooks.create_endpoint(rt, OPERATOR, CreateEndpoint("https://93.184.215.14/hook", user_id=who.user_id))
+    return who
+
+
+def _admin(statement: str) -> None:
+    engine = _admin_engine()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def clean(target: Target) -> Iterator[Target]:
+    """The target; after the test, no 5xx was answered and the server's log gained no traceback."""
+    target.failures.clear()
+    before = len(target.log())
+    yield target
+    logged = target.log()[before:]
+    assert not target.failures, "\n".join(target.failures)
+    assert "Traceback" not in logged, logged[-6000:]
+
+
+def test_every_operation_with_its_credentials(clean: Target) -> None:
+    operations = [result.ok() for result in clean.schema().get_all_operations()]
+    assert len(operations) > 30  # every operation, the operator's included
+    for operation in operations:
+        for mode, examples in EXAMPLES.items():
+            _fuzz(clean, operation, mode, examples, clean.credentials(operation.path))
+
+
+def test_every_operation_without_credentials(clean: Target) -> None:
+    for operation in [result.ok() for result in clean.schema().get_all_operations()]:
+        _fuzz(clean, operation, GenerationMode.POSITIVE, ANONYMOUS_EXAMPLES, {"Authorization": ""}, expect=401)
+
+
+def _fuzz(
+    target: Target, operation: Any, mode: GenerationMode, examples: int, headers: dict[str, str], expect: int = 0
+) -> None:
+    """Send ``examples`` generated requests to ``operation``; ``expect``: the status each must get."""
+
+    @_settings(examples)
+    @hypothesis.given(case=operation.as_strategy(mode))
+    def answers(case: schemathesis.Case[Any]) -> None:
+        response = case.call(headers=headers)
+        target.record(case, response)
+        assert not expect or response.status_code == expect, (case.formatted_path, response.text)
+
+    answers()
+
+
+def test_linked_operations_in_sequence(clean: Target) -> None:
+    """schemathesis infers the links (``POST /titles`` → ``GET/PATCH /titles/{title_id}``, …) and walks them."""
+    machine = clean.schema().as_state_machine()
+    assert any(name.startswith("POST_api_v1_titles___201_GetTitle") for name in dir(machine))
+
+    class Walk(machine):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
+            return {"headers": clean.credentials(case.path)}
+
+        def validate_response(self, response: Any, case: schemathesis.Case[Any], *args: Any, **kwargs: Any) -> None:
+            clean.record(case, response)
+
+    Walk.run(settings=_settings(SCENARIOS, stateful_step_count=STEPS))
+
+
+@_settings(CREDENTIALS)
+@hypothesis.given(
+    key_id=st.text(st.characters(codec="utf-8"), max_size=80) | st.sampled_from(["\x00", "LTAI\x00", "x" * 5000]),
+    secret=st.text(st.characters(codec="utf-8"), max_size=40),
+)
+def test_any_basic_credentials_are_a_401(target: Target, key_id: str, secret: str) -> None:
+    """The key id reaches the credential lookup unauthenticated: whatever it holds, the answer is a 401."""
+    encoded = base64.b64encode(f"{key_id}:{secret}".encode()).decode()
+    before = len(target.log())
+    answer = httpx.get(f"{target.server.url}/api/v1/account", headers={"Authorization": f"Basic {encoded}"})
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"]["code"] == "Unauthenticated"
+    assert "Traceback" not in target.log()[before:]
