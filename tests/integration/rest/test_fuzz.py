@@ -74,6 +74,7 @@ class Target:
     server: ServerProcess
     customer: factories.Customer
     failures: list[str] = field(default_factory=list)
+    mark: int = 0  # where the server's log stood when the current test began
 
     @property
     def basic(self) -> dict[str, str]:
@@ -96,6 +97,12 @@ class Target:
 
     def log(self) -> str:
         return self.server.log.read_text(errors="replace")
+
+    def verify(self) -> None:
+        """No 5xx was answered, and the server's log gained no traceback, since ``mark``."""
+        assert not self.failures, "\n".join(self.failures)
+        logged = self.log()[self.mark :]
+        assert "Traceback" not in logged, logged[-6000:]
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -142,14 +149,11 @@ def _admin(statement: str) -> None:
 
 
 @pytest.fixture
-def clean(target: Target) -> Iterator[Target]:
-    """The target; after the test, no 5xx was answered and the server's log gained no traceback."""
+def clean(target: Target) -> Target:
+    """The target, its 5xx list emptied and its log's end marked; the test ends with ``clean.verify()``."""
     target.failures.clear()
-    before = len(target.log())
-    yield target
-    logged = target.log()[before:]
-    assert not target.failures, "\n".join(target.failures)
-    assert "Traceback" not in logged, logged[-6000:]
+    target.mark = len(target.log())
+    return target
 
 
 def test_every_operation_with_its_credentials(clean: Target) -> None:
@@ -158,11 +162,13 @@ def test_every_operation_with_its_credentials(clean: Target) -> None:
     for operation in operations:
         for mode, examples in EXAMPLES.items():
             _fuzz(clean, operation, mode, examples, clean.credentials(operation.path))
+    clean.verify()
 
 
 def test_every_operation_without_credentials(clean: Target) -> None:
     for operation in [result.ok() for result in clean.schema().get_all_operations()]:
         _fuzz(clean, operation, GenerationMode.POSITIVE, ANONYMOUS_EXAMPLES, {"Authorization": ""}, expect=401)
+    clean.verify()
 
 
 def _fuzz(
@@ -193,6 +199,7 @@ def test_linked_operations_in_sequence(clean: Target) -> None:
             clean.record(case, response)
 
     Walk.run(settings=_settings(SCENARIOS, stateful_step_count=STEPS))
+    clean.verify()
 
 
 @_settings(CREDENTIALS)
@@ -208,3 +215,69 @@ def test_any_basic_credentials_are_a_401(target: Target, key_id: str, secret: st
     assert answer.status_code == 401, answer.text
     assert answer.json()["error"]["code"] == "Unauthenticated"
     assert "Traceback" not in target.log()[before:]
+
+
+# The causes found by fuzzing before the stores' rules were declared: each was a 500 with a logged traceback
+# on one store or both (a NUL PostgreSQL refuses, an offset or id beyond BIGINT). Generated inputs rarely hit
+# them exactly, so they are sent as they were found. (method, path, query, raw JSON body, field at fault)
+_OVER_64_BITS = "99999999999999999999"
+KNOWN_CAUSES = [
+    ("GET", "/titles", {"page": str(2**63 - 2)}, None, "page"),  # (page - 1) × size beyond BIGINT
+    ("GET", "/applications", {"page": "1000001"}, None, "page"),
+    ("GET", "/webhook-endpoints/1/deliveries", {"page": str(2**62)}, None, "page"),
+    ("GET", "/invoiceable-items", {"min_fen": _OVER_64_BITS}, None, "min_fen"),
+    ("GET", "/invoiceable-items", {"max_fen": "-" + _OVER_64_BITS}, None, "max_fen"),
+    ("GET", "/titles/" + _OVER_64_BITS, {}, None, "title_id"),
+    ("GET", "/titles", {"search": "a\x00"}, None, "search"),
+    ("GET", "/audit-events", {"entity_id": "\x00"}, None, "entity_id"),
+    ("GET", "/applications/a%00b", {}, None, "apply_id"),
+    ("POST", "/titles", {}, '{"invoice_title": "a\\u0000b"}', "invoice_title"),
+    ("POST", "/titles", {}, '{"invoice_title": "a\\ud800b"}', "invoice_title"),  # a lone surrogate
+    ("PATCH", "/titles/1", {}, '{"bank": "\\u0000"}', "bank"),
+    (
+        "POST",
+        "/addresses",
+        {},
+        '{"addressee": "a", "phone": "1", "province": "p", "city": "c\\u0000", "street": "s"}',
+        "city",
+    ),
+    ("POST", "/provider-authorizations", {}, '{"app_key": "1\\u0000"}', "app_key"),
+    ("POST", "/applications", {}, '{"title_id": 1, "item_ids": [1], "process_way": 2147483648}', "process_way"),
+    ("POST", "/applications", {}, '{"title_id": 1, "item_ids": [' + _OVER_64_BITS + "]}", "item_ids"),
+    ("POST", "/applications", {}, '{"title_id": 1, "item_ids": [1], "user_remark": "\\u0000"}', "user_remark"),
+    ("POST", "/webhook-endpoints", {}, '{"url": "https://93.184.215.14/\\u0000"}', "url"),
+    ("POST", "/webhook-endpoints", {}, '{"url": "https://93.184.215.14/h", "event_types": ["\\u0000"]}', "event_types"),
+    ("PUT", "/admin/provider-apps/routing/" + _OVER_64_BITS, {}, '{"app_key": null}', "user_id"),
+    ("PUT", "/admin/provider-apps/routing/1", {}, '{"app_key": "\\u0000"}', "app_key"),
+    ("POST", "/admin/provider-apps", {}, '{"name": "x\\u0000"}', "name"),
+    ("POST", "/admin/provider-apps/a%00/default", {}, None, "app_key"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "query", "body", "field_name"), KNOWN_CAUSES)
+def test_known_causes_are_parameter_errors_that_change_nothing(
+    clean: Target, method: str, path: str, query: dict[str, str], body: str | None, field_name: str
+) -> None:
+    with httpx.Client(base_url=f"{clean.server.url}/api/v1", timeout=10) as api:
+        before = _records(api, clean)
+        headers = {**clean.credentials("/api/v1" + path), "Content-Type": "application/json"}
+        content = None if body is None else body.encode()
+        answer = api.request(method, path, params=query, content=content, headers=headers)
+        assert answer.status_code == 400, answer.text
+        error = answer.json()
+        assert (error["error"]["code"], error["error"]["field"]) == ("InvalidParameter", field_name), error
+        assert error["request_id"]
+        assert _records(api, clean) == before
+    clean.verify()
+
+
+def _records(api: httpx.Client, target: Target) -> list[object]:
+    """What a refused write could have changed: the customer's records, account and the operator's apps."""
+    customer, operator = target.credentials("/api/v1"), target.credentials("/api/v1/admin")
+    lists = [api.get(path, headers=customer).json() for path in ("/titles", "/addresses", "/applications")]
+    return [
+        *lists,
+        api.get("/webhook-endpoints", headers=customer).json(),
+        api.get("/admin/provider-apps", headers=operator).json(),
+        api.get("/account", headers=customer).json(),
+    ]
