@@ -76,7 +76,8 @@ def storable_everywhere(schema: Any) -> Any:
         return [storable_everywhere(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    walked = {key: storable_everywhere(value) for key, value in schema.items()}
+    # What a value serialises to and the schema's metadata are not inputs: left as they are.
+    walked = {k: v if k in _NOT_INPUT else storable_everywhere(v) for k, v in schema.items()}
     if walked.get("type") == "int":
         walked.setdefault("le", MAX_INT64)
         walked.setdefault("ge", MIN_INT64)
@@ -85,6 +86,9 @@ def storable_everywhere(schema: Any) -> Any:
 
         return core_schema.no_info_after_validator_function(_storable_value, walked)
     return walked
+
+
+_NOT_INPUT = frozenset({"serialization", "metadata"})
 
 
 def _storable_value(value: Any) -> Any:
