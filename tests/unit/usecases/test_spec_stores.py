@@ -19,7 +19,7 @@ from fapiao.runtime import Runtime
 from fapiao.usecases.actor import OPERATOR
 from fapiao.usecases.pagination import PageRequest
 from tests import factories
-from tests.integration.provider.support import UPDATE, new_app, new_application, new_merchant, signed
+from tests.integration.provider.support import GET, UPDATE, new_app, new_application, new_merchant, signed
 
 NUL = "a\x00b"
 
@@ -65,3 +65,12 @@ def test_top_refuses_it_as_an_invalid_parameter_and_changes_nothing(runtime: Run
     error = json.loads(rendered.body)["error_response"]
     assert (error["code"], error["sub_code"]) == (15, "isv.invalid-parameter:ex_info"), error
     assert applications.get_for_customer(runtime, OPERATOR, apply_id).status is ApplicationStatus.PENDING
+
+
+def test_top_refuses_it_in_a_read_too(runtime: Runtime) -> None:
+    app = new_app(runtime)
+    merchant = new_merchant(runtime, app)
+    params = signed(app, GET, apply_id=NUL, session=merchant.session)
+    rendered = routes.handle(runtime, "POST", b"", "application/x-www-form-urlencoded", urlencode(params).encode())
+    error = json.loads(rendered.body)["error_response"]
+    assert (error["code"], error["sub_code"]) == (15, "isv.invalid-parameter:apply_id"), error
