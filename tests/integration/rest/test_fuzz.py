@@ -251,12 +251,18 @@ KNOWN_CAUSES = [
     ("PUT", "/admin/provider-apps/routing/1", {}, '{"app_key": "\\u0000"}', "app_key"),
     ("POST", "/admin/provider-apps", {}, '{"name": "x\\u0000"}', "name"),
     ("POST", "/admin/provider-apps/a%00/default", {}, None, "app_key"),
+    ("POST", "/titles", {}, "[" * 100_000 + "]" * 100_000, None),  # too deep for the JSON parser
+    ("POST", "/titles", {}, '{"invoice_title": "a"', None),  # not JSON
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "query", "body", "field_name"), KNOWN_CAUSES)
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body", "field_name"),
+    KNOWN_CAUSES,
+    ids=[f"{n}-{method}-{field_name or 'body'}" for n, (method, _, _, _, field_name) in enumerate(KNOWN_CAUSES)],
+)
 def test_known_causes_are_parameter_errors_that_change_nothing(
-    clean: Target, method: str, path: str, query: dict[str, str], body: str | None, field_name: str
+    clean: Target, method: str, path: str, query: dict[str, str], body: str | None, field_name: str | None
 ) -> None:
     with httpx.Client(base_url=f"{clean.server.url}/api/v1", timeout=10) as api:
         before = _records(api, clean)

@@ -16,6 +16,7 @@ from fapiao.protocols.native import status_and_code
 log = structlog.get_logger(__name__)
 
 _HTTP_CODES = {
+    400: "InvalidParameter",  # a body that is not JSON (or nested too deep to parse): the parameter error
     401: "Unauthenticated",
     403: "Forbidden",
     404: "NotFound",
