@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from annotated_types import Ge, Le, MaxLen, MinLen
 
 from fapiao.domain.addresses import FIELD_LIMIT, AddressData
-from fapiao.usecases.pagination import MAX_PAGE_SIZE
+from fapiao.usecases.pagination import MAX_PAGE, MAX_PAGE_SIZE
 from fapiao.usecases.spec import Doc, Pattern
 
 Required = Annotated[str, MinLen(1), MaxLen(FIELD_LIMIT)]
@@ -63,6 +63,6 @@ class ListAddresses:
     """Addresses (deleted ones excluded), oldest first; customers see their own account's only."""
 
     search: Annotated[str | None, MaxLen(100), Doc("Part of the addressee, street or city.")] = None
-    page: Annotated[int, Ge(1), Doc("Page number, from 1.")] = 1
+    page: Annotated[int, Ge(1), Le(MAX_PAGE), Doc("Page number, from 1.")] = 1
     page_size: Annotated[int, Ge(1), Le(MAX_PAGE_SIZE), Doc("Entries per page.")] = 20
     user_id: Annotated[int | None, Ge(1), Doc("Operators only: this account's addresses.")] = None

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from annotated_types import Ge, Len, MaxLen, MinLen
+from annotated_types import Ge, Le, Len, MaxLen, MinLen
 
 from fapiao.domain.applications import ApplicationStatus, ExInfo, ItemType, Medium
 from fapiao.domain.titles import InvoiceKind
-from fapiao.usecases.spec import Doc
+from fapiao.usecases.spec import MAX_INT32, Doc
 
 MAX_SELECTED_ITEMS = 500
 MAX_REMARK_LENGTH = 500
@@ -33,7 +33,7 @@ class FileApplication:
     medium: Annotated[Medium | None, Doc("Paper or electronic; absent: paper with an address, else electronic.")] = None
     user_remark: Annotated[str, MaxLen(MAX_REMARK_LENGTH), Doc("A remark for the provider.")] = ""
     emails: Annotated[str, MaxLen(MAX_EMAILS_LENGTH), Doc("Comma-separated addresses to send the invoice to.")] = ""
-    process_way: Annotated[int, Ge(1), Doc("How the provider processes it (1: normally).")] = 1
+    process_way: Annotated[int, Ge(1), Le(MAX_INT32), Doc("How the provider processes it (1: normally).")] = 1
     apply_user_nick: Annotated[str, MaxLen(64), Doc("Who filed it, as shown to the provider.")] = ""
     client_token: Annotated[str | None, MaxLen(64), Doc("Makes retries safe: the same token files once.")] = None
 

@@ -289,6 +289,7 @@ def update_status(
 def get_for_customer(rt: Runtime, actor: Actor, apply_id: str) -> ApplicationView:
     """One application with its lines and history; a customer sees its own only."""
     command = GetApplication(apply_id)
+    spec.check(command)
     with rt.db.begin() as connection:
         row = connection.execute(queries.BY_APPLY_ID, {"apply_id": command.apply_id}).first()
         if row is None or not actor.sees(row.account_id):
@@ -302,6 +303,7 @@ def get_for_provider(
     """What a provider app may read: only applications routed to it (and the session's merchant's). Two
     statements, the application with its owner and app, then its lines; the provider's view has no history."""
     _require_provider_or_staff(actor, app_id)
+    spec.check(command)
     parameters = {"apply_id": command.apply_id, "app_id": app_id, "account_id": merchant_account_id}
     # No shared snapshot needed: what this view shows of the lines never changes after filing.
     with rt.db.reads() as connection:

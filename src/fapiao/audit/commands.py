@@ -7,7 +7,7 @@ from typing import Annotated
 
 from annotated_types import Ge, Le, MaxLen
 
-from fapiao.usecases.pagination import MAX_PAGE_SIZE
+from fapiao.usecases.pagination import MAX_PAGE, MAX_PAGE_SIZE
 from fapiao.usecases.spec import Doc
 
 
@@ -19,5 +19,5 @@ class ListAuditEvents:
     entity_type: Annotated[str | None, MaxLen(64), Doc("Only events on this kind of record (`title`, …).")] = None
     entity_id: Annotated[str | None, MaxLen(128), Doc("Only events on this record.")] = None
     action: Annotated[str | None, MaxLen(64), Doc("Only this action (`title.create`, …).")] = None
-    page: Annotated[int, Ge(1), Doc("Page number, from 1.")] = 1
+    page: Annotated[int, Ge(1), Le(MAX_PAGE), Doc("Page number, from 1.")] = 1
     page_size: Annotated[int, Ge(1), Le(MAX_PAGE_SIZE), Doc("Entries per page.")] = 50

@@ -4,6 +4,9 @@ credential and a merchant's session (TOP), as the database holds them now.
 Each lookup reads its scopes' cache revisions in the same statement as the data, refreshes this process's
 cache with what it read and drops the entry of what it did not find: unknown or disabled keys and apps are
 never cached. Deciding whether a cached entry may answer is ``auth.service``'s job.
+
+A name no store can hold (``spec.storable``: a NUL, which PostgreSQL refuses in a statement) names nothing:
+it is not looked up, so unauthenticated callers cannot turn it into a database error.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from fapiao.runtime import Runtime
 from fapiao.store import revisions
 from fapiao.store.tables import AccessKey, Account, ProviderApp, ProviderSession, RamPolicy, RamUser
 from fapiao.usecases.actor import Actor, ActorKind
+from fapiao.usecases.spec import storable
 
 log = structlog.get_logger(__name__)
 
@@ -98,7 +102,7 @@ def resolve_access_key(rt: Runtime, key_id: str) -> Credential:
 
 def lookup_access_key(rt: Runtime, key_id: str) -> Credential | None:
     """An enabled key of an enabled account: two Core statements (the second only for RAM keys)."""
-    if not storable(key_id, AccessKey.key_id):
+    if not issuable(key_id, AccessKey.key_id):
         return None
     with rt.db.engine.connect() as connection:
         row = connection.execute(_KEY_LOOKUP, {"key_id": key_id}).first()
@@ -121,7 +125,7 @@ def lookup_access_key(rt: Runtime, key_id: str) -> Credential | None:
 
 def resolve_app(rt: Runtime, app_key: str) -> AppCredential | None:
     """The enabled app a TOP request (or the operator, for it) names."""
-    if not storable(app_key, ProviderApp.app_key):
+    if not issuable(app_key, ProviderApp.app_key):
         return None
     with rt.db.engine.connect() as connection:
         row = connection.execute(_APP_LOOKUP, {"app_key": app_key}).first()
@@ -136,7 +140,7 @@ def resolve_app(rt: Runtime, app_key: str) -> AppCredential | None:
 def resolve_session(rt: Runtime, app_id: int, session_key: str) -> SessionGrant | None:
     """The app's session of that key as stored (revoked and expired ones too: refusing them, and why, is
     ``auth.service``'s decision, on every request)."""
-    if not storable(session_key, max_length=SESSION_KEY_LENGTH):
+    if not issuable(session_key, max_length=SESSION_KEY_LENGTH):
         return None
     with rt.db.engine.connect() as connection:
         digest = rt.box.digest(session_key)  # sessions are stored sealed, found by their keyed digest
@@ -150,13 +154,13 @@ def resolve_session(rt: Runtime, app_id: int, session_key: str) -> SessionGrant 
     return grant
 
 
-def storable(value: str, column: InstrumentedAttribute[str] | None = None, *, max_length: int | None = None) -> bool:
-    """Whether ``value`` could be stored in ``column`` (or is a secret of at most ``max_length`` characters, for
-    one stored only sealed) at all. A credential that could not was never issued, so it is unknown without
-    asking the database, and values the database would refuse to compare (NUL on PostgreSQL) never reach it
-    from an unauthenticated request."""
+def issuable(value: str, column: InstrumentedAttribute[str] | None = None, *, max_length: int | None = None) -> bool:
+    """Whether ``value`` could have been issued as a credential stored in ``column`` (or a secret of at most
+    ``max_length`` characters, for one stored only sealed). One that could not is unknown without asking the
+    database, and values the database would refuse to compare (NUL on PostgreSQL) never reach it from an
+    unauthenticated request."""
     length = getattr(column.type, "length", None) if column is not None else max_length
-    return "\x00" not in value and (length is None or len(value) <= length)
+    return storable(value) and (length is None or len(value) <= length)
 
 
 # What a stored document that no longer parses (attached before a rule it breaks, or written by SQL) grants:

@@ -10,10 +10,9 @@ from typing import Annotated
 from annotated_types import Ge, Le, MaxLen, MinLen
 
 from fapiao.domain.items import BizType
-from fapiao.usecases.pagination import MAX_PAGE_SIZE
-from fapiao.usecases.spec import Doc, Pattern
+from fapiao.usecases.pagination import MAX_PAGE, MAX_PAGE_SIZE
+from fapiao.usecases.spec import MAX_INT32, MIN_INT32, Doc, Pattern
 
-MAX_PAGE = 1_000_000
 BizTypeName = Annotated[str, MaxLen(32)]
 
 
@@ -95,5 +94,5 @@ class CreateItem:
     offset_fen: Annotated[int, Ge(0), Doc("Refunded amount in fen.")] = 0
     invoiced_fen: Annotated[int, Ge(0), Doc("Already invoiced elsewhere, fen.")] = 0
     present_fen: Annotated[int, Ge(0)] = 0
-    status: int = 1
-    type: int = 2
+    status: Annotated[int, Ge(MIN_INT32), Le(MAX_INT32)] = 1
+    type: Annotated[int, Ge(MIN_INT32), Le(MAX_INT32)] = 2

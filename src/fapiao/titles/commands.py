@@ -15,7 +15,7 @@ from annotated_types import Ge, Le, MaxLen, MinLen
 
 from fapiao.domain.tax_ids import HolderKind
 from fapiao.domain.titles import TITLE_LIMITS, CustomerType, InvoiceKind, TaxpayerType, TitleData, TitleStatus
-from fapiao.usecases.pagination import MAX_PAGE_SIZE
+from fapiao.usecases.pagination import MAX_PAGE, MAX_PAGE_SIZE
 from fapiao.usecases.spec import Doc
 
 _L = TITLE_LIMITS
@@ -105,6 +105,6 @@ class ListTitles:
     invoice_kind: Annotated[InvoiceKind | None, Doc("Only titles of this invoice kind.")] = None
     holder_kind: Annotated[HolderKind | None, Doc("Only titles naming this kind of holder.")] = None
     search: Annotated[str | None, MaxLen(100), Doc("Part of the title name or taxpayer id.")] = None
-    page: Annotated[int, Ge(1), Doc("Page number, from 1.")] = 1
+    page: Annotated[int, Ge(1), Le(MAX_PAGE), Doc("Page number, from 1.")] = 1
     page_size: Annotated[int, Ge(1), Le(MAX_PAGE_SIZE), Doc("Entries per page.")] = 20
     user_id: Annotated[int | None, Ge(1), Doc("Operators only: this account's titles.")] = None

@@ -17,6 +17,7 @@ T = TypeVar("T")
 Row = TypeVar("Row")
 
 MAX_PAGE_SIZE = 300
+MAX_PAGE = 1_000_000  # the offset of the last page (page × size) stays far within a 64-bit integer
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class PageRequest:
     page_size: int = 20
 
     def __post_init__(self) -> None:
-        if self.page < 1:
-            raise ValidationFailed("page starts at 1", field="page")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise ValidationFailed(f"page must be between 1 and {MAX_PAGE}", field="page")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise ValidationFailed(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
 

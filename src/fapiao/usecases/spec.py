@@ -6,6 +6,10 @@ it and writes the OpenAPI schema), the Alibaba Cloud and TOP catalogs read the s
 ``fields_of`` for their parameter checks and reference pages, and ``check`` enforces them for callers that
 build commands themselves (the CLI, the demo, tests). Field names are domain names; each protocol's catalog maps
 its wire names onto them.
+
+Two rules hold for every field without being declared on each, because they are the stores' rather than a use
+case's: an integer is one a 64-bit column holds (a field kept in a 32-bit column declares ``Le(MAX_INT32)``),
+and text holds no character a store cannot keep (``storable``).
 """
 
 from __future__ import annotations
@@ -24,9 +28,71 @@ import annotated_types as at
 
 from fapiao.domain.errors import ValidationFailed
 
-if TYPE_CHECKING:  # pydantic calls the hook below; this module does not need it to run
+if TYPE_CHECKING:  # pydantic calls the hooks below; this module does not need it to run
     from pydantic import GetCoreSchemaHandler
     from pydantic_core import CoreSchema
+
+MAX_INT64 = 2**63 - 1  # BIGINT: ids, amounts in fen, user ids
+MIN_INT64 = -(2**63)
+MAX_INT32 = 2**31 - 1  # INTEGER columns (issue types, cycles, process ways, statuses)
+MIN_INT32 = -(2**31)
+
+# PostgreSQL refuses NUL in text, and neither driver can encode a lone surrogate (a JSON "\ud800" escape
+# decodes to one). SQLite would keep a NUL, so it is refused on both stores: they hold the same texts.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = "contains a character no store keeps (NUL or a lone surrogate)"
+
+
+def storable(text: str) -> bool:
+    """Whether both stores can keep ``text`` as it is."""
+    return _UNSTORABLE.search(text) is None
+
+
+def check_storable(text: str) -> str:
+    """``text``, or ``ValueError`` (which pydantic reports as a validation error) when a store cannot keep it."""
+    if not storable(text):
+        raise ValueError(UNSTORABLE_TEXT)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    """pydantic metadata for text that is not a command field (a REST path or query parameter): refuse what
+    ``storable`` refuses, as a validation error of that parameter."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(_storable_value, handler(source))
+
+
+STORED_TEXT = StoredText()
+
+
+def storable_everywhere(schema: Any) -> Any:
+    """A pydantic core schema whose every text refuses what ``storable`` refuses and whose every integer without
+    a tighter declared range holds in 64 bits: the stores' rules, for a command pydantic reads (a REST body)."""
+    if isinstance(schema, list):
+        return [storable_everywhere(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    # What a value serialises to and the schema's metadata are not inputs: left as they are.
+    walked = {k: v if k in _NOT_INPUT else storable_everywhere(v) for k, v in schema.items()}
+    if walked.get("type") == "int":
+        walked.setdefault("le", MAX_INT64)
+        walked.setdefault("ge", MIN_INT64)
+    if walked.get("type") == "str":
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(_storable_value, walked)
+    return walked
+
+
+_NOT_INPUT = frozenset({"serialization", "metadata"})
+
+
+def _storable_value(value: Any) -> Any:
+    return check_storable(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +158,16 @@ class FieldSpec:
         return ()
 
     def check(self, value: object) -> None:
-        """``ValidationFailed`` naming this field when ``value`` breaks a limit."""
+        """``ValidationFailed`` naming this field when ``value`` breaks a limit or a store's rule."""
         if value is None:
             if not self.nullable:
                 raise ValidationFailed(f"{self.name} is required", field=self.name)
             return
         if isinstance(value, int | str | tuple | list):
             self._check_bounds(value)
+        problem = _unkeepable(value)
+        if problem is not None:
+            raise ValidationFailed(f"{self.name} {problem}", field=self.name)
 
     def _check_bounds(self, value: int | str | tuple[object, ...] | list[object]) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -139,6 +208,26 @@ class FieldSpec:
         if self.pattern is not None:
             parts.append(f"matches `{self.pattern}`")
         return "; ".join(parts)
+
+
+def _unkeepable(value: object) -> str | None:
+    """What in ``value`` a store cannot keep, looking into items, mappings and nested records (a provider's
+    ``details`` are a record of texts); None when it can keep all of it."""
+    if isinstance(value, str):
+        return None if storable(value) else UNSTORABLE_TEXT
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return None if MIN_INT64 <= value <= MAX_INT64 else "is beyond what a 64-bit integer holds"
+    if isinstance(value, Mapping):
+        parts: list[object] = [*value.keys(), *value.values()]
+    elif isinstance(value, tuple | list | set | frozenset):
+        parts = list(value)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    else:
+        return None
+    return next((problem for part in parts if (problem := _unkeepable(part)) is not None), None)
 
 
 def fields_of(command_type: type[Any]) -> Mapping[str, FieldSpec]:

@@ -79,3 +79,54 @@ def test_an_undeclared_field_is_a_programming_error() -> None:
     assert spec.field_of(Order, "remark").max_length == 5
     with pytest.raises(KeyError, match="Order declares no field 'nope'"):
         spec.field_of(Order, "nope")
+
+
+# --- the stores' rules, undeclared: every adapter refuses the same text and integers -------------------------
+
+
+@dataclass(frozen=True)
+class Details:
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str = ""
+    tags: tuple[str, ...] = ()
+    count: int = 0
+    details: Details = field(default_factory=Details)
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.mark.parametrize(
+    ("note", "field_name"),
+    [
+        (Note(text="a\x00b"), "text"),  # PostgreSQL refuses it; SQLite would keep it
+        (Note(text="a\ud800"), "text"),  # a lone surrogate (a JSON "\ud800" escape): no driver encodes it
+        (Note(tags=("ok", "\udfff")), "tags"),
+        (Note(details=Details("\x00")), "details"),
+        (Note(extra={"k\x00": "v"}), "extra"),
+        (Note(count=spec.MAX_INT64 + 1), "count"),
+        (Note(count=spec.MIN_INT64 - 1), "count"),
+    ],
+)
+def test_what_no_store_keeps_is_refused_naming_the_field(note: Note, field_name: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        spec.check(note)
+    assert caught.value.field == field_name
+
+
+def test_what_every_store_keeps_passes() -> None:
+    spec.check(Note("发票 \t\n\x7f \U0001f600", ("a",), spec.MAX_INT64, Details("ok"), {"k": "v"}))
+    spec.check(Note(count=spec.MIN_INT64))
+    assert spec.storable("\ue000\uffff") and not spec.storable("\x00")
+
+
+def test_text_outside_commands_takes_the_rule_as_pydantic_metadata() -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter: TypeAdapter[str] = TypeAdapter(Annotated[str, spec.STORED_TEXT])
+    assert adapter.validate_python("ok") == "ok"
+    for bad in ("\x00", "a\ud800"):
+        with pytest.raises(ValidationError, match="no store keeps"):
+            adapter.validate_python(bad)

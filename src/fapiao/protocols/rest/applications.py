@@ -28,6 +28,7 @@ from fapiao.providers.commands import AuthorizeApp, CreateProviderApp, RouteAcco
 from fapiao.providers.views import ProviderAppView, RouteView
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import Page, PageRequest
+from fapiao.usecases.spec import STORED_TEXT
 
 router = APIRouter(prefix="/api/v1", responses=errors(401, 429))
 
@@ -49,8 +50,8 @@ else:
     )
     RoutingBody = body_of(RouteAccount, without=("user_id",), examples={"app_key": "12345678"})
 
-ApplyId = Annotated[str, Path(max_length=64)]
-AppKey = Annotated[str, Path(max_length=32)]
+ApplyId = Annotated[str, Path(max_length=64), STORED_TEXT]
+AppKey = Annotated[str, Path(max_length=32), STORED_TEXT]
 
 
 # --- bodies ---------------------------------------------------------------------------------------------

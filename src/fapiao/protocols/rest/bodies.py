@@ -3,8 +3,9 @@
 A body is a dataclass with the command's fields (less those the URL carries, such as a ``title_id``), their
 types, limits, defaults and ``Doc`` texts; ``as_command`` turns a parsed body, plus the URL's values, into the
 command. Three things are added for the wire, not to the commands: unknown fields are refused (a misspelt
-``amount_fen`` must not file for the default amount), every integer is kept within what the stores hold (a
-20-digit id is a 400 rather than a database overflow), and the OpenAPI document may show examples.
+``amount_fen`` must not file for the default amount), the stores' rules that ``spec.check`` applies to every
+command are pydantic's too (``spec.storable_everywhere``: a 20-digit id or a NUL in a text is a 400 as the body
+is parsed, never a database error), and the OpenAPI document may show examples.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandl
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from fapiao.protocols.rest.schemas import MAX_ID
 from fapiao.usecases import spec
 
 C = TypeVar("C")
@@ -73,9 +73,8 @@ def _body(command: type[Any], without: tuple[str, ...], examples: _Pairs, names:
     examples = tuple((wire.get(name, name), example) for name, example in examples)
 
     def core_schema(cls: type[Any], source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        schema = handler(source)
-        _bound_integers(schema)
-        return schema
+        stored: CoreSchema = spec.storable_everywhere(handler(source))
+        return stored
 
     def json_schema(cls: type[Any], schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         document = handler.resolve_ref_schema(handler(schema))
@@ -95,16 +94,3 @@ def _body(command: type[Any], without: tuple[str, ...], examples: _Pairs, names:
     body = dataclasses.make_dataclass(command.__name__, fields, namespace=namespace, frozen=True)
     body.__module__, body.__qualname__ = command.__module__, command.__qualname__
     return body
-
-
-def _bound_integers(schema: Any) -> None:
-    """Give every integer of a pydantic core schema the stores' range, unless it declares a tighter one."""
-    if isinstance(schema, dict):
-        if schema.get("type") == "int":
-            schema.setdefault("le", MAX_ID)
-            schema.setdefault("ge", -MAX_ID)
-        for value in schema.values():
-            _bound_integers(value)
-    elif isinstance(schema, list):
-        for value in schema:
-            _bound_integers(value)

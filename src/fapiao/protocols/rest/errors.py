@@ -17,6 +17,7 @@ from fapiao.throttling import TooManyRequests
 log = structlog.get_logger(__name__)
 
 _HTTP_CODES = {
+    400: "InvalidParameter",  # a body that is not JSON (or nested too deep to parse): the parameter error
     401: "Unauthenticated",
     403: "Forbidden",
     404: "NotFound",

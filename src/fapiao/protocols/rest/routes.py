@@ -50,14 +50,16 @@ from fapiao.titles import service as titles
 from fapiao.titles.commands import ChangeTitle, CreateTitle, Decision, ListTitles, ReviewTitle
 from fapiao.titles.views import TitleView
 from fapiao.usecases.actor import Actor
-from fapiao.usecases.pagination import MAX_PAGE_SIZE, Page
+from fapiao.usecases.pagination import MAX_PAGE, MAX_PAGE_SIZE, Page
+from fapiao.usecases.spec import MIN_INT64, STORED_TEXT
 
 router = APIRouter(prefix="/api/v1", responses=errors(401, 403, 429))
 
-PageNumber = Annotated[int, Query(ge=1, le=MAX_ID, description="Page number, from 1.")]
+# Query parameters that are not a command body's: the stores' rules (``spec``) declared on each.
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")]
-Number = Annotated[int, Query(ge=-MAX_ID, le=MAX_ID)]
-Text = Annotated[str, Query(max_length=100)]
+Number = Annotated[int, Query(ge=MIN_INT64, le=MAX_ID)]
+Text = Annotated[str, Query(max_length=100), STORED_TEXT]
 READ = errors(400)
 READ_ONE = errors(400, 404)
 WRITE = errors(400, 404, 409)
@@ -292,7 +294,7 @@ def list_items(
     page: PageNumber = 1,
     page_size: PageSize = 20,
     amount: AmountFilter | None = None,
-    bill_cycle: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    bill_cycle: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
     biz_type: Annotated[list[BizType] | None, Query()] = None,
     out_biz_id: Text | None = None,
     min_fen: Number | None = None,

@@ -18,10 +18,11 @@ from fapiao.documents.commands import DocumentKind
 from fapiao.domain.items import BizType
 from fapiao.domain.tax_ids import HolderKind
 from fapiao.domain.titles import AdjustType, CustomerType, InvoiceKind, TaxpayerType, TitleStatus
+from fapiao.usecases.spec import MAX_INT64
 
 T = TypeVar("T")
 
-MAX_ID = 2**63 - 1  # the largest id (or amount) either store holds: larger numbers are refused, not a 500
+MAX_ID = MAX_INT64  # the largest id (or amount) either store holds: larger numbers are refused, not a 500
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's id, as its answers show it.")]
 

@@ -164,7 +164,7 @@ APIS: tuple[Api[Any], ...] = (
         _get,
         ("result", "total_count"),
         Permission.ROUTED_APPLICATIONS,
-        errors=(Reason.NOT_FOUND,),
+        errors=(Reason.NOT_FOUND, Reason.INVALID),
     ),
     Api(
         "alibaba.einvoice.invoiceapply.update",

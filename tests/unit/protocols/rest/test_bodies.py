@@ -124,3 +124,17 @@ def test_webhook_bodies_hold_the_endpoint_limits() -> None:
     rotation = TypeAdapter(body_of(RotateSecret, without=("endpoint_id",)))
     assert as_command(RotateSecret, rotation.validate_python({}), endpoint_id=2) == RotateSecret(2)
     assert _refused_by(rotation, {"overlap_seconds": 7 * 86400 + 1}) == [("overlap_seconds",)]
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "\ud800", "ok\udc80"])
+def test_text_no_store_keeps_is_refused_in_every_text_field(text: str) -> None:
+    """PostgreSQL refuses NUL, SQLite keeps it: the body refuses it on both, in fields and in list items."""
+    assert _refused({"title_id": 1, "item_ids": [1], "user_remark": text}) == [("user_remark",)]
+    assert _refused({"title_id": 1, "item_ids": [1], "client_token": text}) == [("client_token",)]
+    endpoints: TypeAdapter[Any] = TypeAdapter(body_of(CreateEndpoint, without=("user_id", "app_key")))
+    assert _refused_by(endpoints, {"url": "https://example.com/", "event_types": [text]}) == [("event_types", 0)]
+
+
+def test_an_integer_kept_in_a_32_bit_column_is_bounded_to_it() -> None:
+    assert _refused({"title_id": 1, "item_ids": [1], "process_way": 2**31}) == [("process_way",)]
+    assert ADAPTER.json_schema()["properties"]["process_way"]["maximum"] == 2**31 - 1
