@@ -63,7 +63,8 @@ def test_top_refuses_it_as_an_invalid_parameter_and_changes_nothing(runtime: Run
     params = signed(app, UPDATE, apply_id=apply_id, status="2", ex_info=ex_info, session=merchant.session)
     rendered = routes.handle(runtime, "POST", b"", "application/x-www-form-urlencoded", urlencode(params).encode())
     error = json.loads(rendered.body)["error_response"]
-    assert (error["code"], error["sub_code"]) == (15, "isv.invalid-parameter:ex_info"), error
+    # The gateway refuses it as a declared parameter, before the command is built.
+    assert (error["code"], error["msg"]) == (41, "Invalid arguments:ex_info"), error
     assert applications.get_for_customer(runtime, OPERATOR, apply_id).status is ApplicationStatus.PENDING
 
 
@@ -73,4 +74,4 @@ def test_top_refuses_it_in_a_read_too(runtime: Runtime) -> None:
     params = signed(app, GET, apply_id=NUL, session=merchant.session)
     rendered = routes.handle(runtime, "POST", b"", "application/x-www-form-urlencoded", urlencode(params).encode())
     error = json.loads(rendered.body)["error_response"]
-    assert (error["code"], error["sub_code"]) == (15, "isv.invalid-parameter:apply_id"), error
+    assert (error["code"], error["msg"]) == (41, "Invalid arguments:apply_id"), error
