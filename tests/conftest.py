@@ -11,27 +11,24 @@ the kernel hands out (tests/support/server.py retries when another worker took o
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
 from fapiao.logging import configure_logging
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
-from fapiao.store.db import Database, normalise_url
+from fapiao.store.db import Database
 from tests.support.cli import Cli
 from tests.support.paths import python_path
 from tests.support.server import ServerProcess
+from tests.support.stores import POSTGRES_URL, admin, store_copy, with_database
 
 # Every subprocess (servers, CLI commands, webhook workers) imports the fapiao under test.
 os.environ["PYTHONPATH"] = python_path()
 
-POSTGRES_URL = os.environ.get("FAPIAO_TEST_DATABASE_URL")
 _SKIP_PG = "PostgreSQL tests need FAPIAO_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
 
 ENGINES = [
@@ -73,45 +70,19 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_template() -> Iterator[str]:
     assert POSTGRES_URL
     name = f"fapiao_template_{uuid.uuid4().hex[:8]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(_with_database(POSTGRES_URL, name))
+    admin(f'CREATE DATABASE "{name}"')
+    database = Database(with_database(POSTGRES_URL, name))
     database.upgrade()
     database.dispose()
     yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def _admin_engine() -> Engine:
-    assert POSTGRES_URL
-    return create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-
-
-def _with_database(url: str, name: str) -> str:
-    return make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=ENGINES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty store on each engine."""
-    if request.param == "sqlite":
-        path = tmp_path / "data" / "fapiao.sqlite3"
-        path.parent.mkdir(parents=True)
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
-        return
-    template = request.getfixturevalue("postgres_template")
-    name = f"fapiao_test_{uuid.uuid4().hex[:10]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield _with_database(POSTGRES_URL or "", name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with store_copy(request, tmp_path / "data") as url:
+        yield url
 
 
 @pytest.fixture

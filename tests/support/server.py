@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -56,9 +57,12 @@ class PortTaken(RuntimeError):
 
 
 class ServerProcess:
-    def __init__(self, settings: Settings, *extra: str) -> None:
+    """``fapiao serve`` over ``settings``' store; ``env`` adds settings (``FAPIAO_*``) only the server has."""
+
+    def __init__(self, settings: Settings, *extra: str, env: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.extra = extra
+        self.env = dict(env or {})
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log = Path(settings.data_dir) / f"server-{self.port}.log"
@@ -75,6 +79,7 @@ class ServerProcess:
             FAPIAO_PROFILE=self.settings.profile.value,
             PYTHONPATH=python_path(),
         )
+        env.update(self.env)
         return env
 
     def start(self, timeout: float = 20.0, attempts: int = 3) -> None:

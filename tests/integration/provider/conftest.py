@@ -4,34 +4,23 @@ own apps, merchants and applications, so they can share a server safely and keep
 from __future__ import annotations
 
 import os
-import shutil
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
-from tests.conftest import ENGINES, POSTGRES_URL, _admin_engine, _with_database
+from tests.conftest import ENGINES
 from tests.support.cli import Cli
 from tests.support.paths import FIXTURES
 from tests.support.server import ServerProcess
+from tests.support.stores import store_copy
 
 SERVER_ENV: dict[str, str] = {}  # a module may set ``server_env`` to change the server's settings
-
-
-class ConfiguredServer(ServerProcess):
-    def __init__(self, settings: Settings, env: dict[str, str]) -> None:
-        super().__init__(settings)
-        self.env = env
-
-    def environment(self) -> dict[str, str]:
-        return {**super().environment(), **self.env}
 
 
 @dataclass
@@ -50,38 +39,18 @@ class Stack:
 @pytest.fixture(scope="module", params=ENGINES)
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data_dir = tmp_path_factory.mktemp("provider") / "data"
-    data_dir.mkdir()
     env: dict[str, str] = getattr(request.module, "server_env", SERVER_ENV)
-    database = f"fapiao_prov_{uuid.uuid4().hex[:10]}"
-    if request.param == "sqlite":
-        path = data_dir / "fapiao.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        template = request.getfixturevalue("postgres_template")
-        _admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
-        url = _with_database(POSTGRES_URL or "", database)
-    overrides: dict[str, Any] = {k.removeprefix("FAPIAO_").lower(): v for k, v in env.items()}
-    settings = Settings.model_validate({"data_dir": data_dir, "database_url": url, **overrides})
-    runtime = build_runtime(settings)
-    server = ConfiguredServer(settings, env)
-    server.start()
-    try:
-        yield Stack(request.param, settings, runtime, server, Cli(settings))
-    finally:
-        server.stop()
-        runtime.close()
-        if request.param != "sqlite":
-            _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def _admin(statement: str) -> None:
-    engine = _admin_engine()
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(statement))
-    finally:
-        engine.dispose()
+    with store_copy(request, data_dir) as url:
+        overrides: dict[str, Any] = {k.removeprefix("FAPIAO_").lower(): v for k, v in env.items()}
+        settings = Settings.model_validate({"data_dir": data_dir, "database_url": url, **overrides})
+        runtime = build_runtime(settings)
+        server = ServerProcess(settings, env=env)
+        server.start()
+        try:
+            yield Stack(request.param, settings, runtime, server, Cli(settings))
+        finally:
+            server.stop()
+            runtime.close()
 
 
 @pytest.fixture

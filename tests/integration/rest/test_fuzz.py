@@ -17,8 +17,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
-import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +29,6 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 from schemathesis import GenerationMode
-from sqlalchemy import text
 
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
@@ -39,8 +36,9 @@ from fapiao.usecases.actor import OPERATOR
 from fapiao.webhooks import service as webhooks
 from fapiao.webhooks.commands import CreateEndpoint
 from tests import factories
-from tests.conftest import ENGINES, POSTGRES_URL, _admin_engine, _with_database
+from tests.conftest import ENGINES
 from tests.support.server import ServerProcess
+from tests.support.stores import store_copy
 
 SCALE = int(os.environ.get("FAPIAO_FUZZ_SCALE", "1"))
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300 * SCALE)]  # bounded by counts; this only catches a hang
@@ -62,11 +60,6 @@ def _settings(examples: int, **more: Any) -> hypothesis.settings:
         suppress_health_check=list(HealthCheck),
         **more,
     )
-
-
-class OperatorServer(ServerProcess):
-    def environment(self) -> dict[str, str]:
-        return {**super().environment(), "FAPIAO_OPERATOR_TOKEN": TOKEN}
 
 
 @dataclass
@@ -111,26 +104,17 @@ class Target:
 @pytest.fixture(scope="module", params=ENGINES)
 def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     data_dir = tmp_path_factory.mktemp("fuzz") / "data"
-    data_dir.mkdir()
-    database = f"fapiao_fuzz_{uuid.uuid4().hex[:10]}"
-    if request.param == "sqlite":
-        shutil.copy(request.getfixturevalue("sqlite_template"), data_dir / "fapiao.sqlite3")
-        url = f"sqlite:///{data_dir / 'fapiao.sqlite3'}"
-    else:
-        _admin(f'CREATE DATABASE "{database}" TEMPLATE "{request.getfixturevalue("postgres_template")}"')
-        url = _with_database(POSTGRES_URL or "", database)
-    settings = Settings(data_dir=data_dir, database_url=url, operator_token=TOKEN)
-    runtime = build_runtime(settings)
-    server = OperatorServer(settings)
-    try:
-        customer = _seed(runtime)
-        server.start()
-        yield Target(server, customer)
-    finally:
-        server.stop()
-        runtime.close()
-        if request.param != "sqlite":
-            _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with store_copy(request, data_dir) as url:
+        settings = Settings(data_dir=data_dir, database_url=url, operator_token=TOKEN)
+        runtime = build_runtime(settings)
+        server = ServerProcess(settings, env={"FAPIAO_OPERATOR_TOKEN": TOKEN})
+        try:
+            customer = _seed(runtime)
+            server.start()
+            yield Target(server, customer)
+        finally:
+            server.stop()
+            runtime.close()
 
 
 def _seed(rt: Runtime) -> factories.Customer:
@@ -140,15 +124,6 @@ def _seed(rt: Runtime) -> factories.Customer:
     factories.filed_application(rt, who)
     webhooks.create_endpoint(rt, OPERATOR, CreateEndpoint("https://93.184.215.14/hook", user_id=who.user_id))
     return who
-
-
-def _admin(statement: str) -> None:
-    engine = _admin_engine()
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -5,37 +5,29 @@ budget."""
 from __future__ import annotations
 
 import secrets
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import text
 
 from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
-from tests.conftest import ENGINES, POSTGRES_URL, _admin_engine, _with_database
+from tests.conftest import ENGINES
 from tests.parity.aliyun.conftest import PROXY_VARIABLES
 from tests.support.server import ServerProcess
+from tests.support.stores import store_copy
 
 
-class ConfiguredServer(ServerProcess):
-    """A server whose environment adds ``env`` (the throttling settings under test), trusting the local test
-    client as its proxy so that each test can name its own source address."""
-
-    def __init__(self, settings: Settings, env: dict[str, str]) -> None:
-        super().__init__(settings)
-        self.env = env
-
-    def environment(self) -> dict[str, str]:
-        return {**super().environment(), "FAPIAO_TRUSTED_PROXIES": "127.0.0.1", **self.env}
+def throttled_server(settings: Settings, env: dict[str, str]) -> ServerProcess:
+    """A server with the throttling settings under test (``env``), trusting the local test client as its proxy
+    so that each test can name its own source address."""
+    return ServerProcess(settings, env={"FAPIAO_TRUSTED_PROXIES": "127.0.0.1", **env})
 
 
 @dataclass
 class Served:
     runtime: Runtime
-    server: ConfiguredServer
+    server: ServerProcess
 
     @property
     def url(self) -> str:
@@ -45,44 +37,24 @@ class Served:
     def endpoint(self) -> str:
         return f"127.0.0.1:{self.server.port}"
 
-    def another_server(self) -> ConfiguredServer:
+    def another_server(self) -> ServerProcess:
         """A second server process over the same store, with the same settings."""
-        return ConfiguredServer(self.server.settings, self.server.env)
+        return ServerProcess(self.server.settings, env=self.server.env)
 
 
 @pytest.fixture(scope="module", params=ENGINES)
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data_dir = tmp_path_factory.mktemp("throttling") / "data"
-    data_dir.mkdir()
-    database = f"fapiao_thr_{uuid.uuid4().hex[:10]}"
-    if request.param == "sqlite":
-        path = data_dir / "fapiao.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        template = request.getfixturevalue("postgres_template")
-        _admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
-        url = _with_database(POSTGRES_URL or "", database)
-    settings = Settings(data_dir=data_dir, database_url=url)
-    runtime = build_runtime(settings)
-    server = ConfiguredServer(settings, request.module.server_env)
-    server.start()
-    try:
-        yield Served(runtime, server)
-    finally:
-        server.stop()
-        runtime.close()
-        if request.param != "sqlite":
-            _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def _admin(statement: str) -> None:
-    engine = _admin_engine()
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(statement))
-    finally:
-        engine.dispose()
+    with store_copy(request, data_dir) as url:
+        settings = Settings(data_dir=data_dir, database_url=url)
+        runtime = build_runtime(settings)
+        server = throttled_server(settings, request.module.server_env)
+        server.start()
+        try:
+            yield Served(runtime, server)
+        finally:
+            server.stop()
+            runtime.close()
 
 
 @pytest.fixture(autouse=True)

@@ -4,13 +4,10 @@ requests can reach every use case with ids that exist."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import text
 
 from fapiao.auth import credentials
 from fapiao.providers import service as providers
@@ -18,8 +15,9 @@ from fapiao.runtime import build_runtime
 from fapiao.settings import Settings
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
-from tests.conftest import ENGINES, POSTGRES_URL, _admin_engine, _with_database
+from tests.conftest import ENGINES
 from tests.support.server import ServerProcess
+from tests.support.stores import store_copy
 from tests.support.wire_fuzz import LogWatch, RawClient
 
 
@@ -44,62 +42,42 @@ class World:
 @pytest.fixture(scope="module", params=ENGINES)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data_dir = tmp_path_factory.mktemp("wire-fuzz") / "data"
-    data_dir.mkdir()
-    database = None
-    if request.param == "sqlite":
-        shutil.copy(request.getfixturevalue("sqlite_template"), data_dir / "fapiao.sqlite3")
-        url = f"sqlite:///{data_dir / 'fapiao.sqlite3'}"
-    else:
-        template = request.getfixturevalue("postgres_template")
-        database = f"fapiao_fuzz_{uuid.uuid4().hex[:10]}"
-        _admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
-        url = _with_database(POSTGRES_URL or "", database)
-    settings = Settings(data_dir=data_dir, database_url=url)
-    runtime = build_runtime(settings)
-    app = factories.provider_app(runtime, "模糊测试服务商")
-    who = factories.customer(runtime, nick="fuzz")
-    address = factories.address(runtime, who)
-    filed = factories.filed_application(runtime, who, address_id=address.id)
-    title = factories.approved_title(runtime, who)
-    items = [factories.item(runtime, who) for _ in range(3)]
-    session = providers.authorize(runtime, OPERATOR, app.app.app_key, who.user_id).session
-    credential = credentials.resolve_app(runtime, app.app.app_key)
-    assert credential is not None
-    ids = (
-        str(who.user_id),
-        str(address.id),
-        str(title.id),
-        filed.apply_id,
-        *(str(item.id) for item in items),
-    )
-    runtime.close()
-    server = ServerProcess(settings)
-    server.start()
-    client = RawClient(server.port)
-    try:
-        yield World(
-            request.param,
-            server,
-            client,
-            LogWatch(server.log),
-            who.key_id,
-            who.secret,
-            app.app.app_key,
-            app.app_secret,
-            session,
-            ids,
+    with store_copy(request, data_dir) as url:
+        settings = Settings(data_dir=data_dir, database_url=url)
+        runtime = build_runtime(settings)
+        app = factories.provider_app(runtime, "模糊测试服务商")
+        who = factories.customer(runtime, nick="fuzz")
+        address = factories.address(runtime, who)
+        filed = factories.filed_application(runtime, who, address_id=address.id)
+        title = factories.approved_title(runtime, who)
+        items = [factories.item(runtime, who) for _ in range(3)]
+        session = providers.authorize(runtime, OPERATOR, app.app.app_key, who.user_id).session
+        credential = credentials.resolve_app(runtime, app.app.app_key)
+        assert credential is not None
+        ids = (
+            str(who.user_id),
+            str(address.id),
+            str(title.id),
+            filed.apply_id,
+            *(str(item.id) for item in items),
         )
-    finally:
-        client.close()
-        server.stop()
-        if database is not None:
-            _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def _admin(statement: str) -> None:
-    engine = _admin_engine()
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(statement))
-    finally:
-        engine.dispose()
+        runtime.close()
+        server = ServerProcess(settings)
+        server.start()
+        client = RawClient(server.port)
+        try:
+            yield World(
+                request.param,
+                server,
+                client,
+                LogWatch(server.log),
+                who.key_id,
+                who.secret,
+                app.app.app_key,
+                app.app_secret,
+                session,
+                ids,
+            )
+        finally:
+            client.close()
+            server.stop()

@@ -19,10 +19,10 @@ from fapiao.usecases.pagination import PageRequest
 from fapiao.webhooks import service as webhooks
 from fapiao.webhooks.views import DeliveryView
 from tests import factories
-from tests.conftest import POSTGRES_URL
 from tests.integration.worker.processes import FastServer, WorkerProcess
 from tests.support.cli import Cli
 from tests.support.server import free_port
+from tests.support.stores import POSTGRES_URL
 from tests.unit.worker import factories as notify
 from tests.unit.worker.receiver import Answer, Received, Receiver
 

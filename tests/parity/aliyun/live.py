@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from fapiao.accounts import service as accounts
 from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser
@@ -24,9 +22,10 @@ from fapiao.runtime import Runtime, build_runtime
 from fapiao.settings import Settings
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
-from tests.conftest import ENGINES, POSTGRES_URL, _admin_engine, _with_database
+from tests.conftest import ENGINES
 from tests.support.paths import FIXTURES
 from tests.support.server import ServerProcess
+from tests.support.stores import store_copy
 
 PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 
@@ -79,15 +78,6 @@ def deny(*actions: str) -> dict[str, Any]:
     return {"Effect": "Deny", "Action": list(actions), "Resource": "*"}
 
 
-def _admin(statement: str) -> None:
-    engine = _admin_engine()
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(statement))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="module", params=ENGINES)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """Migrated store with the demo and a default provider app, and a server over it."""
@@ -95,27 +85,16 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     data_dir = tmp_path_factory.mktemp("aliyun-live") / "data"
-    data_dir.mkdir()
-    database_name = None
-    if request.param == "sqlite":
-        shutil.copy(request.getfixturevalue("sqlite_template"), data_dir / "fapiao.sqlite3")
-        url = f"sqlite:///{data_dir / 'fapiao.sqlite3'}"
-    else:
-        template = request.getfixturevalue("postgres_template")
-        database_name = f"fapiao_live_{uuid.uuid4().hex[:10]}"
-        _admin(f'CREATE DATABASE "{database_name}" TEMPLATE "{template}"')
-        url = _with_database(POSTGRES_URL or "", database_name)
-    settings = Settings(data_dir=data_dir, database_url=url)
-    runtime = build_runtime(settings)
-    described = demo.seed(runtime, "http://127.0.0.1")
-    factories.provider_app(runtime, "测试服务商")
-    server = ServerProcess(settings)
-    server.start()
-    try:
-        yield Live(runtime, server, described["aliyun"])
-    finally:
-        server.stop()
-        runtime.close()
-        monkeypatch.undo()
-        if database_name is not None:
-            _admin(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
+    with store_copy(request, data_dir) as url:
+        settings = Settings(data_dir=data_dir, database_url=url)
+        runtime = build_runtime(settings)
+        described = demo.seed(runtime, "http://127.0.0.1")
+        factories.provider_app(runtime, "测试服务商")
+        server = ServerProcess(settings)
+        server.start()
+        try:
+            yield Live(runtime, server, described["aliyun"])
+        finally:
+            server.stop()
+            runtime.close()
+            monkeypatch.undo()

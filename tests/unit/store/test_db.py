@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from fapiao.runtime import Runtime
 from fapiao.store import db
 from fapiao.store.db import MIGRATIONS, Database, alembic_config, head_revision, normalise_url
-from tests.conftest import POSTGRES_URL
+from tests.support.stores import POSTGRES_URL
 
 
 def test_head_revision_is_alembics_head_and_files_are_named_after_revisions() -> None:
