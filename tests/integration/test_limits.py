@@ -5,24 +5,22 @@ disconnected, and a signed read that still answers while all of that is going on
 from __future__ import annotations
 
 import json
-import secrets
 import select
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from fapiao.protocols.aliyun import signing
 from fapiao.runtime import Runtime
 from fapiao.settings import Settings
 from tests import factories
+from tests.support.rpc import v1_query
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -163,17 +161,7 @@ def test_unfinished_headers_stalled_bodies_and_oversize_headers_are_disconnected
 
 def rpc_read(server: ServerProcess, who: factories.Customer) -> httpx.Response:
     """A signed v1 QueryInvoicingCustomerList, as the core SDK sends it."""
-    query = {
-        "Action": "QueryInvoicingCustomerList",
-        "Version": "2017-12-14",
-        "Format": "JSON",
-        "AccessKeyId": who.key_id,
-        "SignatureMethod": "HMAC-SHA1",
-        "SignatureVersion": "1.0",
-        "SignatureNonce": secrets.token_hex(16),
-        "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    query["Signature"] = signing.v1_signature(signing.v1_string_to_sign("POST", query), who.secret)
+    query = v1_query(who.key_id, who.secret, method="POST")
     return httpx.post(f"{server.url}/?{urlencode(query)}", timeout=WAIT)
 
 

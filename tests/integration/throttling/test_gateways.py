@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,7 +16,6 @@ from alibabacloud_tea_openapi.exceptions import ThrottlingException
 from aliyunsdkcore.acs_exception.exceptions import ServerException as CoreServerException
 from taobao_open.api.base import TopException
 
-from fapiao.protocols.aliyun import signing
 from tests import factories
 from tests.integration.provider.support import (
     CONSUME,
@@ -32,6 +29,7 @@ from tests.integration.provider.support import (
 )
 from tests.parity.aliyun import clients
 from tests.parity.aliyun.live import Keys
+from tests.support.rpc import v1_query
 
 from .conftest import Served, new_address
 
@@ -186,23 +184,10 @@ def test_a_top_apps_default_budget_is_app_access_count(served: Served) -> None:
 # --- failed authentications, per source address ------------------------------------------------------------------
 
 
-def _v1_query(keys: Keys, action: str = "QueryInvoicingCustomerList") -> dict[str, str]:
-    params = {
-        "Action": action,
-        "Version": "2017-12-14",
-        "Format": "JSON",
-        "AccessKeyId": keys.key_id,
-        "SignatureMethod": "HMAC-SHA1",
-        "SignatureVersion": "1.0",
-        "SignatureNonce": secrets.token_hex(16),
-        "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    params["Signature"] = signing.v1_signature(signing.v1_string_to_sign("GET", params), keys.secret)
-    return params
-
-
 def _rpc(served: Served, keys: Keys, address: str) -> httpx.Response:
-    return httpx.get(f"{served.url}/", params=_v1_query(keys), headers={"x-forwarded-for": address}, timeout=10)
+    return httpx.get(
+        f"{served.url}/", params=v1_query(keys.key_id, keys.secret), headers={"x-forwarded-for": address}, timeout=10
+    )
 
 
 def test_bad_signatures_past_the_address_budget_are_refused_before_verification_rpc(

@@ -4,7 +4,6 @@ trusted proxy, and the REST API reads the same conditions."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +13,8 @@ import pytest
 from alibabacloud_bssopenapi20171214 import models as m17
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from fapiao.protocols.aliyun import errors, signing
+from fapiao.protocols.aliyun import errors
+from tests.support.rpc import v1_query
 from tests.support.server import ServerProcess
 
 from . import clients
@@ -42,22 +42,6 @@ def _refused(call: Callable[[], Any]) -> Any:
     with pytest.raises(ClientException) as caught:
         call()
     return caught.value
-
-
-def _signed_v1(keys: Keys) -> dict[str, str]:
-    """A v1-signed QueryInvoicingCustomerList query, signed as the SDKs sign (pinned in test_real_clients_signing)."""
-    params = {
-        "Action": "QueryInvoicingCustomerList",
-        "Version": "2017-12-14",
-        "Format": "JSON",
-        "AccessKeyId": keys.key_id,
-        "SignatureMethod": "HMAC-SHA1",
-        "SignatureVersion": "1.0",
-        "SignatureNonce": secrets.token_hex(16),
-        "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    params["Signature"] = signing.v1_signature(signing.v1_string_to_sign("GET", params), keys.secret)
-    return params
 
 
 @pytest.mark.parametrize("v1", [False, True], ids=["v3", "v1"])
@@ -100,16 +84,16 @@ def test_a_forwarded_address_counts_only_from_a_trusted_proxy(live: Live, monkey
     who = live.customer()
     keys = live.ram_user(who, when({**from_net("203.0.113.0/24"), "Bool": {"acs:SecureTransport": "true"}}))
     claimed = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
-    spoofed = httpx.get(live.server.url + "/", params=_signed_v1(keys), headers=claimed)
+    spoofed = httpx.get(live.server.url + "/", params=v1_query(keys.key_id, keys.secret), headers=claimed)
     assert (spoofed.status_code, spoofed.json()["Code"]) == (403, "Forbidden.RAM")
     monkeypatch.setenv("FAPIAO_TRUSTED_PROXIES", "127.0.0.1")
     behind_proxy = ServerProcess(live.server.settings)
     behind_proxy.start()
     try:
-        forwarded = httpx.get(behind_proxy.url + "/", params=_signed_v1(keys), headers=claimed)
+        forwarded = httpx.get(behind_proxy.url + "/", params=v1_query(keys.key_id, keys.secret), headers=claimed)
         assert forwarded.status_code == 200, forwarded.text
         elsewhere = {"X-Forwarded-For": "198.51.100.9", "X-Forwarded-Proto": "https"}
-        refused = httpx.get(behind_proxy.url + "/", params=_signed_v1(keys), headers=elsewhere)
+        refused = httpx.get(behind_proxy.url + "/", params=v1_query(keys.key_id, keys.secret), headers=elsewhere)
         assert (refused.status_code, refused.json()["Code"]) == (403, "Forbidden.RAM")
     finally:
         behind_proxy.stop()

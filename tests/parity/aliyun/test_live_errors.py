@@ -18,6 +18,7 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException as CoreServer
 
 from fapiao.protocols.aliyun import signing
 from fapiao.protocols.aliyun.headers import HeaderMap
+from tests.support.rpc import v1_query
 from tests.support.server import ServerProcess
 
 from . import clients
@@ -32,23 +33,6 @@ def _tea_error(call: Callable[[], Any]) -> Any:
     with pytest.raises(ClientException) as caught:
         call()
     return caught.value
-
-
-def _v1_query(keys: Keys, action: str = "QueryInvoicingCustomerList", **extra: str) -> dict[str, str]:
-    """A v1-signed query, signed like the SDKs sign (their requests are pinned in test_real_clients_signing)."""
-    params = {
-        "Action": action,
-        "Version": "2017-12-14",
-        "Format": "JSON",
-        "AccessKeyId": keys.key_id,
-        "SignatureMethod": "HMAC-SHA1",
-        "SignatureVersion": "1.0",
-        "SignatureNonce": secrets.token_hex(16),
-        "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        **extra,
-    }
-    params["Signature"] = signing.v1_signature(signing.v1_string_to_sign("GET", params), keys.secret)
-    return params
 
 
 @pytest.mark.parametrize("v1", [False, True], ids=["v3", "v1"])
@@ -90,7 +74,7 @@ def test_wrong_secret_core(live: Live, method: str) -> None:
 
 
 def test_tampered_parameter_fails_v1(live: Live) -> None:
-    query = _v1_query(live.root, OwnerId="1")
+    query = v1_query(live.root.key_id, live.root.secret, OwnerId="1")
     query["OwnerId"] = "2"
     answer = httpx.get(live.server.url + "/", params=query)
     assert (answer.status_code, answer.json()["Code"]) == (400, "SignatureDoesNotMatch")
@@ -141,19 +125,19 @@ def test_v3_without_the_required_signed_headers_is_incomplete(live: Live) -> Non
 @pytest.mark.parametrize("minutes", [-16, 16])
 def test_timestamp_outside_fifteen_minutes(live: Live, minutes: int) -> None:
     when = (datetime.now(UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    answer = httpx.get(live.server.url + "/", params=_v1_query(live.root, Timestamp=when))
+    answer = httpx.get(live.server.url + "/", params=v1_query(live.root.key_id, live.root.secret, Timestamp=when))
     assert (answer.status_code, answer.json()["Code"]) == (400, "InvalidTimeStamp.Expired")
 
 
 def test_replayed_nonce_is_refused_by_every_server_process(live: Live) -> None:
-    query = _v1_query(live.root)
+    query = v1_query(live.root.key_id, live.root.secret)
     assert httpx.get(live.server.url + "/", params=query).status_code == 200
     replay = httpx.get(live.server.url + "/", params=query)
     assert (replay.status_code, replay.json()["Code"]) == (400, "SignatureNonceUsed")
     second = ServerProcess(live.server.settings)
     second.start()
     try:
-        fresh = _v1_query(live.root)
+        fresh = v1_query(live.root.key_id, live.root.secret)
         assert httpx.get(second.url + "/", params=fresh).status_code == 200
         answer = httpx.get(live.server.url + "/", params=fresh)
         assert (answer.status_code, answer.json()["Code"]) == (400, "SignatureNonceUsed")
