@@ -79,7 +79,7 @@ def settings_failure(exc: Any) -> Failure:
     return Failure(
         "InvalidSetting",
         "invalid setting " + "; ".join(problems),
-        "fix the environment variable (docs/operations.md lists the settings)",
+        "fix the environment variable (the README's Configuration table lists the settings)",
     )
 
 
