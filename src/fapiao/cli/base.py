@@ -125,7 +125,7 @@ class RootGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort):
+        except (click.exceptions.Exit, click.Abort, Failure):
             raise
         except Exception as exc:  # explained here, where the settings (and so the database URL) are at hand
             found = ctx.find_object(State)
@@ -157,8 +157,12 @@ def _env_debug() -> bool:
 
 def report(exc: BaseException, *, as_json: bool, debug: bool) -> NoReturn:
     """Print a failure as one line on stderr (one JSON document on stdout under ``--json``) and exit."""
+    original = exc.__cause__ if isinstance(exc, Failure) and exc.__cause__ is not None else exc
+    if isinstance(original, click.exceptions.NoArgsIsHelpError):  # a bare group: its help, as click shows it
+        click.echo(original.format_message(), err=True)
+        sys.exit(2)
     failure = explain(exc)
-    if debug and not isinstance(exc.__cause__ or exc, click.ClickException | click.Abort):
+    if debug and not isinstance(original, click.ClickException | click.Abort):
         traceback.print_exception(exc, file=sys.stderr)
     if as_json:
         click.echo(json.dumps(failure.document(), ensure_ascii=False))

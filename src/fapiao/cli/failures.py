@@ -17,6 +17,7 @@ from fapiao.domain.errors import DomainError
 from fapiao.protocols.native import status_and_code
 
 DATABASE_OPTION = "--database-url or FAPIAO_DATABASE_URL"
+ROOT_OPTIONS = ("--database-url", "--data-dir")  # options of the root group, mistakenly put after a command
 
 
 @dataclass(eq=False)  # not frozen: raising and context managers set attributes on an exception
@@ -45,6 +46,13 @@ def explain(exc: BaseException, database_url: str | None = None) -> Failure:
     """The failure an exception means to an operator; anything unforeseen becomes ``InternalError``."""
     if isinstance(exc, Failure):
         return exc
+    if isinstance(exc, click.NoSuchOption) and exc.option_name in ROOT_OPTIONS:
+        return Failure(
+            "UsageError",
+            f"{exc.option_name} is an option of fapiao itself",
+            f"give it before the command: fapiao {exc.option_name} VALUE COMMAND …",
+            exit_code=exc.exit_code,
+        )
     if isinstance(exc, click.UsageError):
         command = exc.ctx.command_path if exc.ctx is not None else "fapiao"
         return Failure("UsageError", exc.format_message(), f"see `{command} --help`", exit_code=exc.exit_code)

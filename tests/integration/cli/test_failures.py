@@ -98,6 +98,13 @@ CASES: dict[str, Callable[[Path], Case]] = {
         args=("accounts", "list", "--bogus"),
         exit_code=2,
     ),
+    "root option after the command": lambda _: Case(
+        "UsageError",
+        "--database-url is an option of fapiao itself",
+        "give it before the command: fapiao --database-url VALUE",
+        args=("accounts", "list", "--database-url", "sqlite://"),
+        exit_code=2,
+    ),
     "unknown command": lambda _: Case(
         "UsageError", "No such command 'acounts'", "fapiao --help", args=("acounts", "list"), exit_code=2
     ),
@@ -249,3 +256,11 @@ def test_a_commands_help_loads_its_module(data_dir: Path) -> None:
     assert "sqlalchemy" in _imported("accounts", "--help")  # the lazy command is the real one
     done = _cli(data_dir).run("accounts", "--help")
     assert done.returncode == 0 and "create" in done.stdout and "Customer accounts" in done.stdout
+
+
+@pytest.mark.parametrize("args", [(), ("accounts",)], ids=["fapiao", "a group"])
+def test_a_bare_command_shows_its_help(args: tuple[str, ...], data_dir: Path) -> None:
+    done = _cli(data_dir).run(*args)
+    assert done.returncode == 2  # click's own answer to a group without a command
+    assert done.stderr.startswith(f"Usage: fapiao {' '.join(args)}".rstrip() + " [OPTIONS] COMMAND")
+    assert "error:" not in done.stderr
