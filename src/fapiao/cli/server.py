@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from fapiao.cli.base import cli, output, runtime, state
+from fapiao.cli.failures import Failure
 from fapiao.demo import seed as demo_service
 
 
@@ -66,6 +67,15 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
 
     from fapiao.cli.serving import uvicorn_options
 
+    if workers > 1 and state().settings.is_sqlite:
+        # Each worker process would open the file with its own single connection and in-process webhook worker:
+        # writers queue on SQLite's lock for seconds and deliveries are claimed twice. PostgreSQL is built for it.
+        raise Failure(
+            "UsageError",
+            f"--workers {workers} needs PostgreSQL: a SQLite store serves from one process",
+            "use --workers 1, or set --database-url or FAPIAO_DATABASE_URL to postgresql://USER@HOST/DATABASE",
+            exit_code=2,
+        )
     rt = runtime()
     if not no_migrate:
         rt.db.upgrade(box=rt.box)
