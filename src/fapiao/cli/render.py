@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich import box
-from rich.console import Console, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -26,6 +27,8 @@ from fapiao.usecases.serialize import to_jsonable
 MONEY_SUFFIX = "_fen"
 _PAGE_KEYS = ("items", "page", "page_size", "total")
 _UTC_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d(?:\.\d+)?(?:Z|\+00:00)$")
+_FOLDABLE = 8  # the narrowest a column of free text is folded to before rows become records
+_COLUMN_GAP = 3  # padding on both sides of the space rich's SIMPLE_HEAD box puts between columns
 _TRAILING_BLANKS = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
 
 
@@ -138,22 +141,59 @@ def _columns(rows: Sequence[Mapping[str, Any]]) -> list[Column]:
     ]
 
 
-def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> Table:
-    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 1))
-    for column in columns:
-        grid.add_column(
-            column.header,
-            justify="right" if column.money else "left",
-            no_wrap=not column.wrap,
-            overflow="fold" if column.wrap else "ellipsis",
-        )
-    for row in rows:
-        texts = []
-        for column in columns:
-            value = column.value(row)
-            texts.append(Text(column.show(value) if column.show else cell(short_time(value), money=column.money)))
-        grid.add_row(*texts)
-    return grid
+class _Fitted:
+    """A table, or, when the terminal is too narrow even for its columns that do not wrap, each row as
+    aligned ``HEADER  value`` lines: rich would otherwise cut ids and amounts, or drop whole columns."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> None:
+        self.columns = columns
+        self.cells = [[self._cell(column, row) for column in columns] for row in rows]
+
+    @staticmethod
+    def _cell(column: Column, row: Mapping[str, Any]) -> str:
+        value = column.value(row)
+        return column.show(value) if column.show else cell(short_time(value), money=column.money)
+
+    def minimum_width(self) -> int:
+        widths = []
+        for index, column in enumerate(self.columns):
+            texts = [column.header, *(row[index] for row in self.cells)]
+            if column.wrap:  # free text may fold inside a long word (CJK has no spaces to break at)
+                widths.append(min(_FOLDABLE, max((cell_len(w) for t in texts for w in t.split()), default=0)))
+            else:
+                widths.append(max(cell_len(text) for text in texts))
+        return sum(widths) + _COLUMN_GAP * (len(widths) - 1)
+
+    def table(self) -> Table:
+        grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 1))
+        for column in self.columns:
+            grid.add_column(
+                column.header,
+                justify="right" if column.money else "left",
+                no_wrap=not column.wrap,
+                overflow="fold" if column.wrap else "ellipsis",
+            )
+        for row in self.cells:
+            grid.add_row(*(Text(text) for text in row))
+        return grid
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.minimum_width() <= options.max_width:
+            yield self.table()
+            return
+        for number, row in enumerate(self.cells):
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(overflow="fold")
+            for column, text in zip(self.columns, row, strict=True):
+                grid.add_row(Text(column.header), Text(text))
+            if number:
+                yield Text("")
+            yield grid
+
+
+def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> _Fitted:
+    return _Fitted(rows, columns)
 
 
 def _label(key: str) -> str:

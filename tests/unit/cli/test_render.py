@@ -98,3 +98,16 @@ def test_no_colour_when_not_a_terminal_nor_with_no_color(monkeypatch: pytest.Mon
     assert "\x1b[" in table(*COLUMNS)(PAGE)  # the check above can fail: a terminal does get styles
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[3" not in table(*COLUMNS)(PAGE)  # no foreground colour (bold headers may stay)
+
+
+def test_too_narrow_for_whole_ids_and_amounts_each_row_becomes_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "30")
+    rows = [{"apply_id": "A20261202000123", "user_id": 34565465675, "amount_fen": 1299950}]
+    columns = (Column("APPLY ID", "apply_id"), Column("USER ID", "user_id"), Column("AMOUNT ¥", "amount_fen"))
+    assert table(*columns)(rows).splitlines() == [
+        "APPLY ID  A20261202000123",
+        "USER ID   34565465675",
+        "AMOUNT ¥  12999.50",
+    ]
+    monkeypatch.setenv("COLUMNS", "60")
+    assert table(*columns)(rows).splitlines()[0].split() == ["APPLY", "ID", "USER", "ID", "AMOUNT", "¥"]
