@@ -1,7 +1,7 @@
 """Human output of the CLI (without ``--json``): lists as tables, records as aligned ``field  value`` lines.
 
 rich lays the text out: it measures CJK text by its cells, fits tables to the terminal width (``COLUMNS`` when
-stdout is not a terminal, else 80), and adds no colour when stdout is not a terminal or ``NO_COLOR`` is set.
+stdout is not a terminal, else 80), and adds no styling when stdout is not a terminal or ``NO_COLOR`` is set.
 Everything is rendered from the same JSON values ``--json`` prints, so both show the same facts; money fields
 (``*_fen``, integer fen) are shown in yuan, written as ``--amount`` options take them back.
 """
@@ -9,6 +9,7 @@ Everything is rendered from the same JSON values ``--json`` prints, so both show
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -104,8 +105,11 @@ def render_text(data: Any) -> str:
 
 
 def _capture(renderables: Sequence[RenderableType]) -> str:
-    # A console on stdout decides colour (terminal, NO_COLOR, FORCE_COLOR) and width (terminal, COLUMNS).
+    # A console on stdout decides styling (only on a terminal, or with FORCE_COLOR) and width (terminal,
+    # COLUMNS). The output has no colours, only bold and dim; rich keeps those under NO_COLOR, we drop them too.
     console = Console(highlight=False, emoji=False, markup=False)
+    if os.environ.get("NO_COLOR"):
+        console = Console(highlight=False, emoji=False, markup=False, color_system=None)
     with console.capture() as captured:
         for renderable in renderables:
             console.print(renderable)
