@@ -38,9 +38,9 @@ class Column:
     """One column of a list: its header and where its value is in each row (a dotted path, ``""`` for the row).
 
     ``show`` turns the value into the cell's text when the default (see ``cell``) does not fit. ``wrap`` marks
-    free text (names, addresses, URLs): on a narrow terminal those columns wrap first; the others (ids,
-    statuses, amounts, times) stay whole on one line and are cut, with a visible ``…``, only when the terminal
-    is too narrow for them alone."""
+    free text (names, addresses, URLs): on a narrow terminal those columns wrap; the others (ids, statuses,
+    amounts, times) stay whole on one line, and when the terminal is too narrow for them the rows are printed
+    as fields instead (see ``_Fitted``)."""
 
     header: str
     path: str
