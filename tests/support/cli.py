@@ -40,6 +40,12 @@ class Cli:
         assert done.returncode == 0, done.stderr + done.stdout
         return json.loads(done.stdout)
 
+    def text(self, *args: str, columns: int = 120) -> list[str]:
+        """Run without ``--json`` (the human output; stdout is not a terminal) and return its lines."""
+        done = self.run(*args, env={"COLUMNS": str(columns)})
+        assert done.returncode == 0, done.stderr + done.stdout
+        return done.stdout.splitlines()
+
     def error(self, *args: str) -> dict[str, Any]:
         done = self.run(*args, "--json")
         assert done.returncode == 1, done.stderr + done.stdout

@@ -237,20 +237,11 @@ def output(human: Callable[[Any], str] | None = None) -> Callable[[F], F]:
     return decorate
 
 
-def render_text(data: Any, indent: int = 0) -> str:
-    pad = "  " * indent
-    if isinstance(data, dict):
-        lines = []
-        for key, value in data.items():
-            if isinstance(value, dict | list) and value:
-                lines.append(f"{pad}{key}:")
-                lines.append(render_text(value, indent + 1))
-            else:
-                lines.append(f"{pad}{key}: {'' if value is None else value}")
-        return "\n".join(lines)
-    if isinstance(data, list):
-        return "\n".join(f"{pad}-\n{render_text(item, indent + 1)}" for item in data) or f"{pad}(none)"
-    return f"{pad}{data}"
+def render_text(data: Any) -> str:
+    """The human form of a result; rich is imported only by a command that prints one."""
+    from fapiao.cli.render import render_text as render
+
+    return render(data)
 
 
 def parse_json_option(value: str, name: str) -> Any:
