@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fapiao import __version__
 from fapiao.protocols.rest import errors as rest_errors
+from fapiao.protocols.rest import openapi
 from fapiao.protocols.rest.applications import router as applications_router
 from fapiao.protocols.rest.limits import MULTIPART_OVERHEAD, RequestLimits
 from fapiao.protocols.rest.routes import router as rest_router
@@ -43,6 +44,7 @@ def create_rest_app(runtime: Runtime) -> ASGIApp:
     )
     app.state.runtime = runtime
     rest_errors.install(app)
+    openapi.install(app)
     app.include_router(rest_router)
     app.include_router(applications_router)
     app.include_router(webhooks_router)
