@@ -1,5 +1,10 @@
 """The REST app (FastAPI): routes, docs and error rendering. ``fapiao.app`` builds it after start-up, off
-the event loop, so gateways and health answer before FastAPI and pydantic have even been imported."""
+the event loop, so gateways and health answer before FastAPI and pydantic have even been imported.
+
+The reference is Swagger UI at ``/api/docs``, over ``/api/v1/openapi.json``. Its script and style come from the
+``fastapi-offline`` package and are served from ``/api/docs/assets``, so the page works where no CDN can be
+reached (an offline sandbox, a locked-down network). Not ReDoc, which the same package ships: its page loads
+the Redocly logo from Redocly's CDN."""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fapiao import __version__
 from fapiao.protocols.rest import errors as rest_errors
+from fapiao.protocols.rest import openapi
 from fapiao.protocols.rest.applications import router as applications_router
 from fapiao.protocols.rest.limits import MULTIPART_OVERHEAD, RequestLimits
 from fapiao.protocols.rest.routes import router as rest_router
@@ -33,23 +39,22 @@ refused with `409 IdempotencyKeyReused`. Errors are `{"error": {"code", "message
 
 
 def create_rest_app(runtime: Runtime) -> ASGIApp:
-    app = FastAPI(
+    app = FastAPIOffline(
         title="Fapiao",
         version=__version__,
         description=_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url=None,
+        docs_url="/api/docs",
         redoc_url=None,
+        static_url="/api/docs/assets",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
     )
     app.state.runtime = runtime
     rest_errors.install(app)
+    openapi.install(app)
     app.include_router(rest_router)
     app.include_router(applications_router)
     app.include_router(webhooks_router)
-
-    @app.get("/api/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(_docs_page())
 
     # Every body is limited; a document upload to its file limit plus the multipart framing around it.
     settings = runtime.settings
@@ -100,21 +105,3 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
-
-
-def _docs_page() -> str:
-    """A self-contained reference page rendered from the OpenAPI document (no CDN: sandboxes are often offline)."""
-    return """<!doctype html><html><head><meta charset="utf-8"><title>Fapiao API</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-code,pre{background:#f4f4f4;padding:.1rem .3rem}h2{border-bottom:1px solid #ddd}.m{font-weight:bold;width:4rem;
-display:inline-block}</style></head><body><h1>Fapiao REST API</h1><p id="d"></p><div id="ops">Loading…</div>
-<script>
-fetch('/api/v1/openapi.json').then(r=>r.json()).then(spec=>{
- document.getElementById('d').innerText=spec.info.description;
- const out=[];
- for(const [path,ops] of Object.entries(spec.paths)){for(const [m,op] of Object.entries(ops)){
-  const params=(op.parameters||[]).map(p=>`<code>${p.name}</code>${p.required?'*':''}`).join(' ');
-  out.push(`<h2><span class="m">${m.toUpperCase()}</span> <code>${path}</code></h2><p>${op.summary||''}</p>`+
-   `<p>${(op.description||'').replace(/</g,'&lt;')}</p>${params?'<p>Parameters: '+params+'</p>':''}`);}}
- document.getElementById('ops').innerHTML=out.join('');});
-</script><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p></body></html>"""
