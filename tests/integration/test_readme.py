@@ -227,15 +227,6 @@ class Walk:
             outcome.failures.append(f"{line.strip()}: did not stop on SIGTERM")
 
 
-def printed_demo_document(server: ServerProcess) -> dict[str, Any]:
-    """The document ``fapiao serve --demo`` prints before serving."""
-    log = server.log.read_text(encoding="utf-8")
-    start = log.index("Point clients at:") + len("Point clients at:")
-    document: dict[str, Any]
-    document, _ = json.JSONDecoder().raw_decode(log[start:].lstrip())
-    return document
-
-
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """``make run``: ``fapiao serve --demo`` on a fresh SQLite data directory (the README's default store)."""
@@ -252,7 +243,7 @@ def walk(demo_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -
     cwd = tmp_path_factory.mktemp("reader")
     for name, content in FILES.items():
         (cwd / name).write_bytes(content)
-    demo = printed_demo_document(demo_server)
+    demo = demo_server.demo_document()
     values = {
         "SECRET": demo["aliyun"]["access_key_secret"],
         "APP_SECRET": demo["top"]["app_secret"],
@@ -301,7 +292,7 @@ def test_the_demo_document_is_the_one_the_readme_shows(demo_server: ServerProces
     aside, and the endpoint with the port the server was started on."""
     [shown_block] = [block for block in BLOCKS if block.info == "json"]
     shown = json.loads(shown_block.text)
-    printed = printed_demo_document(demo_server)
+    printed = demo_server.demo_document()
 
     def same(shown: Any, printed: Any, path: str) -> None:
         if shown == "…":
