@@ -11,7 +11,7 @@ parameters (``store.db.make_engine``), and every line passes ``mask_personal_dat
 from __future__ import annotations
 
 import dataclasses
-import functools
+import json
 import logging
 import re
 import sys
@@ -82,17 +82,25 @@ def scrub(text: str) -> str:
 _MAY_LEAK = re.compile(r"\[parameters: |Key \(|Failing row contains \(")
 _PLAIN, _SECRET, _PERSONAL = 0, 1, 2
 _SCALARS = frozenset({int, float, bool, type(None)})
+# What each key's value is, remembered: the same few keys come with every line. Bounded, as nested keys vary.
+_KINDS: dict[str, int] = {}
+_MAX_KINDS = 4096
 
 
-@functools.lru_cache(maxsize=4096)
 def _kind(key: str) -> int:
-    """What a key's value is; cached, as the same few keys come with every line (bounded: nested keys vary)."""
-    lowered = key.lower()
-    if lowered in SECRET_KEYS or lowered.endswith(("_secret", "_password", "_token")):
-        return _SECRET
-    if lowered in PERSONAL_KEYS or lowered.endswith(("_phone", "_email", "_bank_no", "_register_no")):
-        return _PERSONAL
-    return _PLAIN
+    kind = _KINDS.get(key)
+    if kind is None:
+        lowered = key.lower()
+        if lowered in SECRET_KEYS or lowered.endswith(("_secret", "_password", "_token")):
+            kind = _SECRET
+        elif lowered in PERSONAL_KEYS or lowered.endswith(("_phone", "_email", "_bank_no", "_register_no")):
+            kind = _PERSONAL
+        else:
+            kind = _PLAIN
+        if len(_KINDS) >= _MAX_KINDS:
+            _KINDS.clear()
+        _KINDS[key] = kind
+    return kind
 
 
 def _masked(key: str, value: Any) -> Any:
@@ -101,10 +109,6 @@ def _masked(key: str, value: Any) -> Any:
         return "***" if value not in (None, "") else value
     if kind == _PERSONAL:
         return mask(str(value)) if value not in (None, "") else value
-    if type(value) is str:
-        return scrub(value)
-    if type(value) in _SCALARS:
-        return value
     if isinstance(value, Mapping):
         return {k: _masked(str(k), v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a view or command logged whole
@@ -119,8 +123,14 @@ def _masked(key: str, value: Any) -> Any:
 
 def mask_personal_data(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: mask the values of personal and secret keys, scrub every text (the event, a
-    formatted exception) of quoted database values. Runs after ``format_exc_info``."""
+    formatted exception) of quoted database values. Runs after ``format_exc_info``, on every line: the plain
+    scalars and texts most lines hold are decided here without a call."""
     for key, value in list(event_dict.items()):
+        cls = type(value)
+        if (cls is str or cls in _SCALARS) and _KINDS.get(key) == _PLAIN:
+            if cls is str and _MAY_LEAK.search(value):
+                event_dict[key] = scrub(value)
+            continue
         event_dict[key] = _masked(key, value)
     return event_dict
 
@@ -164,6 +174,15 @@ class _StructlogHandler(logging.Handler):
             self.handleError(record)
 
 
+# One encoder for every line: ``json.dumps`` with options builds a new one per call, a third of the rendering.
+# Values JSON has no form for (a Decimal, a datetime) are written as their repr.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=repr)
+
+
+def _json_line(event_dict: Any, **_options: Any) -> str:
+    return _JSON.encode(event_dict)
+
+
 def configure_logging(level: str = "INFO", fmt: str = LogFormat.JSON) -> None:
     """Render structlog's events and the standard library's records alike, ``fmt`` ``json`` or ``console``, on
     stdout at ``level``. Called again, it replaces its own configuration (other root handlers stay)."""
@@ -173,7 +192,7 @@ def configure_logging(level: str = "INFO", fmt: str = LogFormat.JSON) -> None:
     if fmt not in tuple(LogFormat):
         raise ValueError(f"the log format is json or console, not {fmt!r}")
     renderer: Any = (
-        structlog.processors.JSONRenderer(ensure_ascii=False)
+        structlog.processors.JSONRenderer(serializer=_json_line)
         if fmt == LogFormat.JSON
         # plain_traceback: the traceback was formatted (and scrubbed) before the renderer sees it
         else structlog.dev.ConsoleRenderer(colors=_STDOUT.isatty(), exception_formatter=structlog.dev.plain_traceback)
