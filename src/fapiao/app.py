@@ -1,5 +1,6 @@
 """The process's ASGI app: the wire gateways, health and metrics by exact path; everything else goes to the
-REST app, which is built on a background thread once the server has started.
+REST app, which is built on a background thread once the server has started. Every HTTP request passes
+``protocols.access.serve`` first: one request id, bound to its log lines, and one access line.
 
 Start-up is what a developer's test suite waits for on every run, and importing FastAPI and pydantic and
 building the REST routes was a third of it; the gateways and ``/healthz`` need neither, so they answer
@@ -18,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fapiao.logging import configure_logging
+from fapiao.protocols import access
 from fapiao.protocols.aliyun import operations as aliyun_operations
 from fapiao.protocols.aliyun import routes as aliyun_routes
 from fapiao.protocols.top import catalog as top_catalog
@@ -30,7 +32,7 @@ from fapiao.worker.embedded import embedded_worker
 
 def create_app(runtime: Runtime | None = None) -> ASGIApp:
     runtime = runtime or build_runtime(Settings())
-    configure_logging(runtime.settings.log_level)
+    configure_logging(runtime.settings.log_level, runtime.settings.log_format)
     check_throttle(runtime)
     return FapiaoApp(runtime)
 
@@ -67,11 +69,12 @@ class FapiaoApp:
     ) -> None:
         self.runtime = runtime
         execution = wire_execution(runtime)
-        self.routes: dict[str, ASGIApp] = {
-            aliyun_routes.PATH: aliyun_routes.wire_app(runtime, execution),  # Alibaba Cloud BssOpenApi RPC
-            top_routes.PATH: top_routes.wire_app(runtime, execution),  # TOP
-            "/healthz": WireApp(_health, methods=("GET", "HEAD"), execution=INLINE),
-            "/metrics": WireApp(_metrics, methods=("GET",), execution=threaded()),
+        # path → the app and the protocol it speaks (the access log's name and the shape of its request ids)
+        self.routes: dict[str, tuple[ASGIApp, access.Protocol]] = {
+            aliyun_routes.PATH: (aliyun_routes.wire_app(runtime, execution), aliyun_routes.PROTOCOL),
+            top_routes.PATH: (top_routes.wire_app(runtime, execution), top_routes.PROTOCOL),
+            "/healthz": (WireApp(_health, methods=("GET", "HEAD"), execution=INLINE), access.OTHER),
+            "/metrics": (WireApp(_metrics, methods=("GET",), execution=threaded()), access.OTHER),
         }
         self._build_rest = build_rest
         self._background = background
@@ -82,10 +85,20 @@ class FapiaoApp:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        route = self.routes.get(scope["path"]) if scope["type"] == "http" else None
-        if route is None:
-            route = await asyncio.wrap_future(self._rest_future())
-        await route(scope, receive, send)
+        if scope["type"] != "http":  # websockets: the REST app refuses them
+            await (await asyncio.wrap_future(self._rest_future()))(scope, receive, send)
+            return
+        path: str = scope["path"]
+        route = self.routes.get(path)
+        if route is not None:  # a WireApp: it sends the id and records the status itself
+            await access.serve(route[0], scope, receive, send, route[1], sets_id=True)
+            return
+        protocol = access.REST if path.startswith("/api/") else access.OTHER
+        await access.serve(self._rest_app, scope, receive, send, protocol, sets_id=False)
+
+    async def _rest_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rest = await asyncio.wrap_future(self._rest_future())
+        await rest(scope, receive, send)
 
     def _rest_future(self) -> Future[ASGIApp]:
         """The REST app, built once, on its own thread (its imports would otherwise stall the event loop)."""

@@ -24,6 +24,7 @@ from fastapi.security import HTTPBasic, HTTPBearer
 from fapiao.auth.credentials import resolve_access_key
 from fapiao.domain.errors import Unauthenticated
 from fapiao.domain.policies import RequestContext
+from fapiao.protocols import access
 from fapiao.runtime import Runtime
 from fapiao.throttling import OPERATOR_CALLER, Scope, Throttled, TooManyRequests, key_caller
 from fapiao.usecases.actor import Actor, ActorKind
@@ -82,6 +83,7 @@ def _basic_actor(request: Request) -> Actor:
         raise Unauthenticated("the Basic credentials are not valid base64 of id:secret") from None
     if not sep:
         raise Unauthenticated("the Basic credentials are not valid base64 of id:secret")
+    access.note_caller(request.scope, key_id)  # the id it claims, never the secret
     credential = resolve_access_key(get_runtime(request), key_id)
     if not hmac.compare_digest(credential.secret.encode(), secret.encode()):
         raise Unauthenticated("the access key does not exist or is disabled", field="key_id")
@@ -138,6 +140,7 @@ def operator(request: Request, _: Annotated[object, Depends(bearer_scheme)] = No
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
         rt.throttle.failed(address)
         raise Unauthenticated("send Authorization: Bearer <operator token>")
+    access.note_caller(request.scope, OPERATOR_CALLER)
     _refuse_if_throttled(rt.throttle.admit(OPERATOR_CALLER, action_of(request)))
     return Actor(ActorKind.OPERATOR, "api")
 
