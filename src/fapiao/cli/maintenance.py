@@ -25,8 +25,9 @@ def backup(path: Path) -> Any:
 @db_group.command("prune")
 @output()
 def prune() -> Any:
-    """Delete audit records, outbox events and webhook deliveries past their FAPIAO_RETENTION_*_DAYS now
-    (`fapiao worker` does it every FAPIAO_RETENTION_INTERVAL_SECONDS). Nothing pending is deleted."""
+    """Delete audit records, outbox events and webhook deliveries past their retention now
+    (FAPIAO_RETENTION_AUDIT_DAYS, FAPIAO_RETENTION_OUTBOX_DAYS, FAPIAO_RETENTION_DELIVERIES_DAYS); `fapiao
+    worker` does it every FAPIAO_RETENTION_INTERVAL_SECONDS. Nothing pending is deleted."""
     from fapiao.maintenance.retention import prune as run
 
     return run(runtime())

@@ -1,5 +1,6 @@
 """Pruning what only grows: audit records, dispatched outbox events and finished webhook deliveries (with
-their attempts), each after its own ``FAPIAO_RETENTION_*_DAYS`` (0 keeps them forever).
+their attempts), each after its own days of retention (``FAPIAO_RETENTION_AUDIT_DAYS``,
+``FAPIAO_RETENTION_OUTBOX_DAYS``, ``FAPIAO_RETENTION_DELIVERIES_DAYS``; 0 keeps them forever).
 
 Nothing pending goes: a delivery is pruned only once it succeeded or gave up, an outbox event only once it was
 dispatched and has no delivery left (so its deliveries' retention holds it too). Rows go in batches, each
