@@ -17,8 +17,10 @@ RUN python -m venv /opt/fapiao
 WORKDIR /src
 COPY requirements.lock pyproject.toml README.md ./
 COPY src ./src
-# The lock pins every version; `-c` applies it without installing the development and benchmark extras it lists.
-RUN /opt/fapiao/bin/pip install -c requirements.lock . \
+# The lock pins every dependency (pip checks its hashes when it lists them); Fapiao itself then goes in without
+# resolving anything again.
+RUN /opt/fapiao/bin/pip install -r requirements.lock \
+ && /opt/fapiao/bin/pip install --no-deps . \
  && /opt/fapiao/bin/fapiao --help > /dev/null
 
 FROM ${PYTHON}

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]  # (PyYAML: uvicorn[standard] brings it)
 from click.testing import CliRunner
 
 import fapiao.cli.commands  # noqa: F401  (registers the subcommands)
