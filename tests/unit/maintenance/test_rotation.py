@@ -22,6 +22,7 @@ from fapiao.store.tables import AccessKey, ProviderSession, WebhookSecret
 from fapiao.usecases import idempotency
 from tests import factories
 from tests.integration.provider.support import GET, App, Merchant, new_app, new_application, new_merchant, signed
+from tests.support.cli import Cli
 from tests.support.rpc import v1_query
 from tests.unit.worker.factories import endpoint
 
@@ -148,3 +149,19 @@ def test_a_session_created_during_the_rotation_window_is_found_under_the_new_key
     after = new_merchant(rotating, app)  # sealed and digested under the new key
     for merchant in (before, after):
         top_get(rotating, app, new_application(rotating, merchant).apply_id, merchant.session)
+
+
+def test_fapiao_secrets_rotate_moves_the_key_files_secrets_to_a_new_key(
+    settings: Settings, runtime: Runtime, runtimes: Any
+) -> None:
+    """The embedded mode: the key file's key becomes the old key."""
+    who = factories.customer(runtime)
+    file_key = (settings.data_dir / "secret.key").read_text().strip()
+
+    rotated = Cli(settings).json(
+        "secrets", "rotate", extra_env={"FAPIAO_SECRET_KEY": NEW, "FAPIAO_OLD_SECRET_KEYS": file_key}
+    )
+
+    assert rotated["access_keys"] == 1
+    answer = gateway.handle(runtimes(NEW), "GET", urlencode(v1_query(*who.basic)), {})
+    assert answer.status == 200, answer.body
