@@ -105,7 +105,7 @@ class Worker:
         while not stop.is_set():
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + self.rt.settings.retention_interval_seconds
-                self._guard(lambda: self.prune() is None, stop, interval)
+                self._guard(lambda: any(vars(self.prune()).values()), stop, interval)
             busy = self._guard(lambda: self.dispatch() > 0, stop, interval)
             if not busy:
                 stop.wait(interval)
