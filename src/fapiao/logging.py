@@ -143,29 +143,37 @@ class ScrubbingFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
-class _Stdout:
-    """``sys.stdout`` as it is at each write, not when logging was configured (test runners swap it)."""
+class _Stream:
+    """``sys.stdout`` (or ``sys.stderr``) as it is at each write, not when logging was configured (test runners
+    swap them)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _stream(self) -> TextIO:
+        stream: TextIO = getattr(sys, self.name)
+        return stream
 
     def write(self, text: str) -> int:
-        return sys.stdout.write(text)
+        return self._stream().write(text)
 
     def flush(self) -> None:
-        sys.stdout.flush()
+        self._stream().flush()
 
     def isatty(self) -> bool:
-        return sys.stdout.isatty()
+        return self._stream().isatty()
 
 
-_STDOUT: TextIO = _Stdout()  # type: ignore[assignment]  # the part of a text stream structlog uses
+_STREAMS: dict[str, TextIO] = {name: _Stream(name) for name in ("stdout", "stderr")}  # type: ignore[misc]
 
 
 class _StructlogHandler(logging.Handler):
     """Writes the standard library's formatted records through structlog's writer for the same stream, whose
     lock its own lines take too: a line from either is never split by the other's."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: TextIO) -> None:
         super().__init__()
-        self._out = structlog.WriteLogger(_STDOUT)
+        self._out = structlog.WriteLogger(stream)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -183,9 +191,11 @@ def _json_line(event_dict: Any, **_options: Any) -> str:
     return _JSON.encode(event_dict)
 
 
-def configure_logging(level: str = "INFO", fmt: str = LogFormat.JSON) -> None:
+def configure_logging(level: str = "INFO", fmt: str = LogFormat.JSON, stream: str = "stdout") -> None:
     """Render structlog's events and the standard library's records alike, ``fmt`` ``json`` or ``console``, on
-    stdout at ``level``. Called again, it replaces its own configuration (other root handlers stay)."""
+    ``stream`` (stdout for the server and worker; stderr where stdout is a command's output) at ``level``.
+    Called again, it replaces its own configuration (other root handlers stay)."""
+    out = _STREAMS[stream]
     if level.upper() not in LOG_LEVELS:
         raise ValueError(f"the log level is one of {', '.join(LOG_LEVELS)}, not {level!r}")
     numeric = logging.getLevelNamesMapping()[level.upper()]
@@ -195,7 +205,7 @@ def configure_logging(level: str = "INFO", fmt: str = LogFormat.JSON) -> None:
         structlog.processors.JSONRenderer(serializer=_json_line)
         if fmt == LogFormat.JSON
         # plain_traceback: the traceback was formatted (and scrubbed) before the renderer sees it
-        else structlog.dev.ConsoleRenderer(colors=_STDOUT.isatty(), exception_formatter=structlog.dev.plain_traceback)
+        else structlog.dev.ConsoleRenderer(colors=out.isatty(), exception_formatter=structlog.dev.plain_traceback)
     )
     stamped: list[Any] = [
         structlog.contextvars.merge_contextvars,  # the request id (protocols.access) and whatever else is bound
@@ -203,7 +213,7 @@ def configure_logging(level: str = "INFO", fmt: str = LogFormat.JSON) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     rendered: list[Any] = [structlog.processors.format_exc_info, mask_personal_data, renderer]
-    handler = _StructlogHandler()
+    handler = _StructlogHandler(out)
     handler.setFormatter(
         ProcessorFormatter(
             foreign_pre_chain=[*stamped, structlog.stdlib.add_logger_name],
@@ -223,6 +233,6 @@ def configure_logging(level: str = "INFO", fmt: str = LogFormat.JSON) -> None:
     structlog.configure(
         processors=[*stamped, *rendered],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.WriteLoggerFactory(_STDOUT),
+        logger_factory=structlog.WriteLoggerFactory(out),
         cache_logger_on_first_use=True,
     )

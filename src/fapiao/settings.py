@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     profile: Profile = Profile.SANDBOX
     secret_key: str | None = Field(default=None, repr=False)
+    # Keys that open what an earlier FAPIAO_SECRET_KEY sealed, comma-separated, during a key rotation
+    # (docs/operations.md "Rotating the secret key"); unset once `fapiao secrets rotate` has run.
+    old_secret_keys: Annotated[tuple[str, ...], NoDecode] = Field(default=(), repr=False)
     public_url: str | None = None
     # Addresses (or CIDR blocks, comma-separated; "*" for any) of reverse proxies whose X-Forwarded-For and
     # X-Forwarded-Proto headers name the client and its scheme. Unset: the socket peer is the client (a RAM
@@ -81,6 +84,12 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_response_bytes: int = Field(default=4096, ge=0)
     webhook_allow_private: bool | None = None
+    # Retention (docs/operations.md "Retention"): days a row is kept once nothing waits on it; 0 keeps it forever.
+    # `fapiao worker` (and the webhook worker inside `fapiao serve`) prunes every interval; `fapiao db prune` now.
+    retention_audit_days: int = Field(default=0, ge=0)  # the audit log is a record: kept unless you decide
+    retention_outbox_days: int = Field(default=30, ge=0)  # dispatched events with no delivery left
+    retention_deliveries_days: int = Field(default=30, ge=0)  # succeeded or given-up deliveries, with attempts
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
     run_worker: bool = False  # set by `fapiao serve` on SQLite for its in-process webhook worker
     # Throttling (fapiao.throttling, docs/operations.md "Throttling"); rates in the `limits` notation.
     rate_limiting: bool | None = None  # unset: on in production, off in the sandbox
@@ -115,6 +124,13 @@ class Settings(BaseSettings):
     def _check_storage(cls, value: str) -> str:
         if value != "memory://" and not value.startswith(("redis://", "rediss://", "redis+unix://")):
             raise ValueError("the rate limit storage is memory:// or a Redis URL (redis://host:6379/0)")
+        return value
+
+    @field_validator("old_secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
     @field_validator("webhook_schedule", mode="before")

@@ -34,9 +34,9 @@ class Cli:
             check=False,
         )
 
-    def json(self, *args: str) -> Any:
+    def json(self, *args: str, env: dict[str, str] | None = None) -> Any:
         """Run with ``--json``; stdout must be exactly one JSON document and the command must succeed."""
-        done = self.run(*args, "--json")
+        done = self.run(*args, "--json", env=env)
         assert done.returncode == 0, done.stderr + done.stdout
         return json.loads(done.stdout)
 

@@ -143,8 +143,9 @@ def resolve_session(rt: Runtime, app_id: int, session_key: str) -> SessionGrant 
     if not issuable(session_key, max_length=SESSION_KEY_LENGTH):
         return None
     with rt.db.engine.connect() as connection:
-        digest = rt.box.digest(session_key)  # sessions are stored sealed, found by their keyed digest
-        row = connection.execute(_SESSION_LOOKUP, {"session_digest": digest, "app_id": app_id}).first()
+        # Sessions are stored sealed, found by their keyed digest: under any key, during a key rotation.
+        digests = list(rt.box.digests(session_key))
+        row = connection.execute(_SESSION_LOOKUP, {"session_digests": digests, "app_id": app_id}).first()
     if row is None:
         rt.caches.sessions.discard((app_id, session_key))
         return None
@@ -215,5 +216,8 @@ _SESSION_LOOKUP = (
         _ACCOUNT_REVISION.label("account_revision"),
     )
     .join(Account, Account.id == ProviderSession.account_id)
-    .where(ProviderSession.session_digest == bindparam("session_digest"), ProviderSession.app_id == bindparam("app_id"))
+    .where(
+        ProviderSession.session_digest.in_(bindparam("session_digests", expanding=True)),
+        ProviderSession.app_id == bindparam("app_id"),
+    )
 )

@@ -47,6 +47,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "Invoice service provider apps (TOP app keys), merchants' authorisations and routing.",
     ),
     "ram": ("fapiao.cli.accounts", "RAM users of an account and their policies."),
+    "secrets": ("fapiao.cli.maintenance", "The key that seals stored secrets (FAPIAO_SECRET_KEY) and its rotation."),
     "serve": ("fapiao.cli.server", "Serve the APIs over HTTP."),
     "titles": ("fapiao.cli.titles", "Invoice titles (发票抬头) and their review."),
     "webhooks": (

@@ -106,3 +106,7 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
         access_log=False,  # protocols.access writes one line per request, with what uvicorn cannot know
         **uvicorn_options(settings),
     )
+
+
+# `db backup` and `db prune` live with the rest of the upkeep; they join the group whenever it loads.
+from fapiao.cli import maintenance  # noqa: E402, F401

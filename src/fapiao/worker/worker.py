@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fapiao.domain.webhooks import Settled, signature_header
+from fapiao.maintenance import retention
 from fapiao.runtime import Runtime
 from fapiao.webhooks import deliveries
 from fapiao.worker import metrics
@@ -64,6 +65,13 @@ class Worker:
         metrics.DISPATCHED.inc(count)
         return count
 
+    def prune(self) -> retention.Pruned:
+        """Delete the rows past their retention (``fapiao.maintenance.retention``), logging what went."""
+        pruned = retention.prune(self.rt)
+        if any(vars(pruned).values()):
+            log.info("retention.pruned", extra=vars(pruned))
+        return pruned
+
     def deliver_one(self, worker: str) -> Settled | None:
         """Claim, POST and settle one due delivery; its outcome, or ``None`` when nothing was due."""
         claim = deliveries.claim_next(self.rt, worker)
@@ -93,7 +101,11 @@ class Worker:
         ]
         for thread in senders:
             thread.start()
+        next_prune = time.monotonic()  # at start, then every retention interval
         while not stop.is_set():
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + self.rt.settings.retention_interval_seconds
+                self._guard(lambda: any(vars(self.prune()).values()), stop, interval)
             busy = self._guard(lambda: self.dispatch() > 0, stop, interval)
             if not busy:
                 stop.wait(interval)

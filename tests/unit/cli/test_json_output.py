@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from fapiao.cli.base import LAZY_COMMANDS, cli
+from fapiao.logging import configure_logging
 
 for _module, _summary in LAZY_COMMANDS.values():
     importlib.import_module(_module)  # registers every subcommand, so none can go unchecked
@@ -31,10 +32,11 @@ GOLDEN = Path(__file__).with_name("json_output.golden")
 # JSON names whose string values are generated per run.
 _VOLATILE = frozenset(
     {"access_key_id", "access_key_secret", "key_id", "app_key", "app_secret", "secret", "session", "apply_id"}
-    | {"worker", "event_id"}
+    | {"worker", "event_id", "key"}
 )
 _TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 _LATENCY = re.compile(r'"latency_ms": \d+')
+_SIZE = re.compile(r'"bytes": \d+')  # a store's size on disk depends on the lengths of the generated values
 
 
 class _Ok(BaseHTTPRequestHandler):
@@ -108,6 +110,7 @@ class _Session:
         for value, placeholder in sorted(self.volatile.items(), key=lambda kv: -len(kv[0])):
             text = text.replace(value, placeholder)
         text = text.replace(self.receiver, "<receiver>").replace(str(self.tmp_path), "<tmp>")
+        text = _SIZE.sub('"bytes": <size>', text)
         return _LATENCY.sub('"latency_ms": <ms>', _TIME.sub("<time>", text))
 
 
@@ -180,8 +183,22 @@ def _scenario(s: _Session, tmp_path: Path) -> None:
     s.run("webhooks", "delete", endpoint)
     s.run("titles", "invalidate", title_id, "--reason", "停业")
     s.run("addresses", "delete", str(address))
+    s.run("db", "prune")
+    s.run("db", "backup", str(tmp_path / "backup.sqlite3"))
+    s.run("secrets", "rotate")
+    s.run("secrets", "new-key")
 
 
+@pytest.fixture
+def logs_on_stderr() -> Iterator[None]:
+    """Log lines on stderr, as in a ``fapiao`` process: the commands run in this process, and the suite logs on
+    stdout like the server, which would mix log lines into the output under test."""
+    configure_logging("INFO", stream="stderr")
+    yield
+    configure_logging("INFO")
+
+
+@pytest.mark.usefixtures("logs_on_stderr")
 def test_every_json_output_is_as_pinned(tmp_path: Path, receiver: str) -> None:
     session = _Session(tmp_path, receiver)
     _scenario(session, tmp_path)
