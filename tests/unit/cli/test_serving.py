@@ -69,7 +69,7 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 def connection(loop: asyncio.AbstractEventLoop, app: Any = None) -> tuple[GuardedProtocol, Transport]:
-    config = Config(app=app or Held(), lifespan="off", log_level="warning")
+    config = Config(app=app or Held(), lifespan="off", log_level="warning", log_config=None)  # as `fapiao serve`
     protocol = GuardedProtocol(config, ServerState(), {}, _loop=loop)
     protocol.header_timeout = protocol.body_idle_timeout = TICK
     protocol.body_timeout = 4 * TICK
