@@ -14,10 +14,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from fapiao import health
 from fapiao.logging import configure_logging
+from fapiao.metrics import Instrumented, Protocol
 from fapiao.protocols.aliyun import operations as aliyun_operations
 from fapiao.protocols.aliyun import routes as aliyun_routes
 from fapiao.protocols.top import catalog as top_catalog
@@ -67,12 +68,16 @@ class FapiaoApp:
     ) -> None:
         self.runtime = runtime
         execution = wire_execution(runtime)
+        settings = runtime.settings
         self.routes: dict[str, ASGIApp] = {
-            aliyun_routes.PATH: aliyun_routes.wire_app(runtime, execution),  # Alibaba Cloud BssOpenApi RPC
-            top_routes.PATH: top_routes.wire_app(runtime, execution),  # TOP
+            aliyun_routes.PATH: Instrumented(aliyun_routes.wire_app(runtime, execution), Protocol.ALIYUN),
+            top_routes.PATH: Instrumented(top_routes.wire_app(runtime, execution), Protocol.TOP),
             "/healthz": WireApp(_health, methods=("GET", "HEAD"), execution=INLINE),
-            "/metrics": WireApp(_metrics, methods=("GET",), execution=threaded()),
+            "/readyz": health.ReadinessApp(runtime.db),
         }
+        if settings.metrics_port is None:  # else `fapiao serve` serves them on their own port
+            metrics = health.metrics_answer(runtime.db, settings.metrics_token)
+            self.routes["/metrics"] = WireApp(metrics, methods=("GET",), execution=threaded())
         self._build_rest = build_rest
         self._background = background
         self._rest: Future[ASGIApp] | None = None
@@ -96,7 +101,7 @@ class FapiaoApp:
 
                 def build() -> None:
                     try:
-                        future.set_result(self._build_rest(self.runtime))
+                        future.set_result(Instrumented(self._build_rest(self.runtime), Protocol.REST))
                     except BaseException as exc:  # pragma: no cover - a broken install; every REST call says so
                         future.set_exception(exc)
 
@@ -128,7 +133,3 @@ def wire_execution(runtime: Runtime) -> Execution:
 
 def _health(_request: WireRequest) -> WireAnswer:
     return WireAnswer(200, "text/plain; charset=utf-8", b"ok", {})
-
-
-def _metrics(_request: WireRequest) -> WireAnswer:
-    return WireAnswer(200, CONTENT_TYPE_LATEST, generate_latest(), {})

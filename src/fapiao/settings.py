@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     trusted_proxies: str | None = None
     max_document_bytes: int = 5 * 1024 * 1024
     log_level: str = "INFO"
+    # The metrics page (docs/operations.md "Logs and metrics"): on the server's port at /metrics, or on a port
+    # of its own (served by ``fapiao serve``'s main process, which adds up every worker's counts); a bearer
+    # token to read it, if set.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    metrics_token: str | None = Field(default=None, repr=False)
     # Request limits (docs/operations.md). Bodies: every REST route and both wire gateways; a document upload
     # may be max_document_bytes plus its multipart framing instead. The largest legitimate wire request (an
     # ApplyInvoice with hundreds of ids) is a few KB, the largest JSON body a few tens of KB.

@@ -18,6 +18,8 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from fapiao import metrics
+
 # The body limit of a WireApp not told otherwise (the gateways get ``Settings.max_body_bytes``).
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 # Requests in the database at once per process; more only queue on the connection pool (SQLite has one).
@@ -46,6 +48,10 @@ class WireAnswer:
     content_type: str
     body: bytes
     headers: Mapping[str, str]
+    # For the metrics (``fapiao.metrics``): the catalog's action (None: no declared one) and the protocol's
+    # error code (None: a success).
+    action: str | None = None
+    error: str | None = None
 
 
 Answerer = Callable[[WireRequest], WireAnswer]
@@ -126,6 +132,7 @@ class WireApp:
             return  # nobody to answer; a truncated body must not be acted on
         except BodyTooLarge:
             refused = self.too_large(WireRequest(method, query, scope["headers"], b""))
+            metrics.note(scope, refused.action, refused.error)
             await _send(send, refused.status, refused.content_type, refused.body, refused.headers)
             return
         peer = scope.get("client")
@@ -139,6 +146,7 @@ class WireApp:
             answer = self.answer(request)
         else:
             answer = await asyncio.get_running_loop().run_in_executor(executor, self.answer, request)
+        metrics.note(scope, answer.action, answer.error)
         await _send(send, answer.status, answer.content_type, answer.body, answer.headers)
 
 

@@ -22,12 +22,14 @@ def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
             client=request.client,
             secure=request.secure,
         )
-        return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers)
+        return WireAnswer(
+            rendered.status, rendered.content_type, rendered.body, rendered.headers, rendered.action, rendered.error
+        )
 
     limit = runtime.settings.max_body_bytes
 
     def too_large(request: WireRequest) -> WireAnswer:
         rendered = gateway.refuse(errors.request_too_large(limit), request.query)
-        return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers)
+        return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers, error=rendered.error)
 
     return WireApp(answer, execution=execution, max_body_bytes=limit, too_large=too_large)

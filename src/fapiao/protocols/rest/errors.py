@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from fapiao import metrics
 from fapiao.domain.errors import DomainError
 from fapiao.protocols.native import status_and_code
 from fapiao.throttling import TooManyRequests
@@ -45,6 +46,7 @@ def error_response(
 ) -> JSONResponse:
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Basic realm="fapiao"'}
+    metrics.note(request.scope, None, code)
     return JSONResponse(
         {"error": {"code": code, "message": message, "field": field}, "request_id": request_id(request)},
         status_code=status,

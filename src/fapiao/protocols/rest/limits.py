@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fapiao import metrics
 from fapiao.protocols.wire import content_length
 
 # Room for the multipart framing around an uploaded file: boundaries, part headers, the other form fields.
@@ -74,6 +75,7 @@ class RequestLimits:
 async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str) -> None:
     """The REST error envelope, with the request id the request-id layer outside gave the request."""
     request_id = scope.get("state", {}).get("request_id", "")
+    metrics.note(scope, None, code)
     body = json.dumps(
         {
             "error": {"code": code, "message": message, "field": None},

@@ -11,11 +11,13 @@ never as a 500 (taobaopy would retry a 5xx). Sessions, signatures and secrets ne
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import structlog
 
+from fapiao import metrics
 from fapiao.auth.service import AuthenticatedApp, Refusal, Refused, authenticate_top
 from fapiao.domain.errors import DomainError
 from fapiao.protocols.top import errors
@@ -49,7 +51,7 @@ def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
         content_type = next((v.decode("latin-1") for k, v in request.headers if k.lower() == b"content-type"), None)
         body = request.body if request.method == "POST" else b""
         rendered = handle(runtime, request.method, request.query, content_type, body, address=request.client)
-        return WireAnswer(200, rendered.media_type, rendered.body, {})
+        return WireAnswer(200, rendered.media_type, rendered.body, {}, rendered.action, rendered.error)
 
     limit = runtime.settings.max_body_bytes
 
@@ -59,7 +61,7 @@ def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
         error = platform_error(Code.PARAMETER_ERROR, sub_msg=f"the request body is larger than {limit} bytes")
         log.info("top.refused", request_id=request_id, code=error.code, sub_msg=error.sub_msg)
         rendered = render_error(error, fmt=_query_format(request.query), request_id=request_id)
-        return WireAnswer(200, rendered.media_type, rendered.body, {})
+        return WireAnswer(200, rendered.media_type, rendered.body, {}, error=str(error.code))
 
     return WireApp(answer, execution=execution, max_body_bytes=limit, too_large=too_large)
 
@@ -75,7 +77,7 @@ def handle(
         params = parse_request(http_method, query, content_type, body).params
         fmt = requested_format(params)
         method, app_key = params.get("method"), params.get("app_key")
-        return _dispatch(rt, params, request_id, address)
+        return replace(_dispatch(rt, params, request_id, address), action=method)
     except TopError as error:
         log.info(
             "top.refused",
@@ -85,11 +87,16 @@ def handle(
             code=error.code,
             sub_code=error.sub_code,
         )
-        return render_error(error, fmt=fmt, request_id=request_id)
+        return _labelled(render_error(error, fmt=fmt, request_id=request_id), method, error)
     except Exception:
         log.exception("top.failed", request_id=request_id, method=method, app_key=app_key)
         failure = platform_error(Code.SERVICE_CURRENTLY_UNAVAILABLE, sub_msg=f"the error is logged as {request_id}")
-        return render_error(failure, fmt=fmt, request_id=request_id)
+        return _labelled(render_error(failure, fmt=fmt, request_id=request_id), method, failure)
+
+
+def _labelled(rendered: Rendered, method: str | None, error: TopError) -> Rendered:
+    """An error answer with what the metrics count it by: the method if the catalog has it, the error's code."""
+    return replace(rendered, action=method if method in CATALOG else None, error=str(error.code))
 
 
 def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str, address: str | None) -> Rendered:
@@ -132,6 +139,7 @@ def _authenticated(
     if not isinstance(result, Refused):
         return result
     throttle.failed(address)
+    metrics.auth_failed(metrics.Protocol.TOP, _auth_failure(result))
     match result.refusal:
         case Refusal.UNKNOWN_CREDENTIAL:
             raise errors.invalid_app_key()
@@ -144,10 +152,35 @@ def _authenticated(
             raise result.verdict.error
 
 
+_REFUSALS = {
+    Refusal.UNKNOWN_CREDENTIAL: metrics.AuthFailure.UNKNOWN_KEY,
+    Refusal.UNKNOWN_SESSION: metrics.AuthFailure.UNKNOWN_SESSION,
+    Refusal.SESSION_EXPIRED: metrics.AuthFailure.EXPIRED_SESSION,
+}
+# What ``check_signed`` rejected, by its code.
+_REJECTIONS: dict[int, metrics.AuthFailure] = {
+    Code.MISSING_SIGNATURE: metrics.AuthFailure.MISSING_CREDENTIALS,
+    Code.INVALID_SIGNATURE: metrics.AuthFailure.BAD_SIGNATURE,
+    Code.MISSING_TIMESTAMP: metrics.AuthFailure.MISSING_CREDENTIALS,
+    Code.INVALID_TIMESTAMP: metrics.AuthFailure.EXPIRED_TIMESTAMP,
+    Code.MISSING_SESSION: metrics.AuthFailure.MISSING_CREDENTIALS,
+}
+
+
+def _auth_failure(result: Refused[CheckedRequest | Rejected]) -> metrics.AuthFailure:
+    if result.refusal in _REFUSALS:
+        return _REFUSALS[result.refusal]
+    verdict = result.verdict
+    if isinstance(verdict, Rejected) and verdict.error.code in _REJECTIONS:
+        return _REJECTIONS[verdict.error.code]
+    return metrics.AuthFailure.OTHER
+
+
 _SUB_CODES = {Scope.CALLER: errors.APP_LIMIT, Scope.ACTION: errors.APP_API_LIMIT, Scope.ADDRESS: errors.ADDRESS_LIMIT}
 
 
 def _limited(refusal: Throttled) -> TopError:
+    metrics.throttled(metrics.Protocol.TOP, refusal.scope.value)
     return errors.app_call_limited(_SUB_CODES[refusal.scope], refusal.retry_after)
 
 
