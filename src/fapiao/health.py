@@ -57,7 +57,7 @@ def unready(db: Database) -> dict[str, Any] | None:
     if current != head:
         return {
             "ready": False,
-            "reason": "the store's migrations are not at head: run `fapiao db upgrade`",
+            "reason": "the store's migrations are not at head: run fapiao db upgrade",
             "revision": current,
             "head": head,
         }
