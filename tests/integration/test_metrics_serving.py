@@ -102,11 +102,11 @@ def test_two_workers_add_up_their_counts(store: Settings, tmp_path: Path) -> Non
 
 def _counts_by_worker(directory: Path) -> dict[str, float]:
     """Requests counted in each worker's own file, by the worker's pid."""
-    counts = {}
+    counts: dict[str, float] = {}
     for path in directory.glob("counter_*.db"):
         total = sum(
             sample.value
-            for family in MultiProcessCollector.merge([str(path)])
+            for family in MultiProcessCollector.merge([str(path)])  # type: ignore[no-untyped-call]
             for sample in family.samples
             if sample.name == "fapiao_requests_total" and sample.labels["protocol"] == "aliyun"
         )
