@@ -111,6 +111,7 @@ def metrics_directory(workers: int) -> Iterator[None]:
 
     given = os.environ.get(MULTIPROC_DIR)
     if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
         for stale in Path(given).glob("*.db"):
             stale.unlink(missing_ok=True)
         yield
