@@ -15,21 +15,27 @@ def invoker(rt: Runtime, raw: RawRequest, host: str = HOST) -> Callable[[], tupl
     """A zero-argument call answering (HTTP status, body) for one pre-signed request."""
     path, _, query = raw.target.partition("?")
     if path == "/router/rest":
+        from fapiao.protocols.access import detached
+        from fapiao.protocols.top.routes import PROTOCOL as TOP
         from fapiao.protocols.top.routes import handle as top_handle
 
         content_type = next((v for k, v in raw.headers if k.lower() == "content-type"), None)
 
         def top() -> tuple[int, bytes]:
-            rendered = top_handle(rt, raw.method, query.encode("latin-1"), content_type, raw.body)
+            rendered = top_handle(
+                rt, raw.method, query.encode("latin-1"), content_type, raw.body, exchange=detached(TOP)
+            )
             return 200, rendered.body
 
         return top
+    from fapiao.protocols.access import detached
     from fapiao.protocols.aliyun.gateway import handle as rpc_handle
+    from fapiao.protocols.aliyun.routes import PROTOCOL as ALIYUN
 
     headers = [("host", host), *((k.lower(), v) for k, v in raw.headers if k.lower() != "host")]
 
     def rpc() -> tuple[int, bytes]:
-        rendered = rpc_handle(rt, raw.method, query.encode("latin-1"), headers, raw.body)
+        rendered = rpc_handle(rt, raw.method, query.encode("latin-1"), headers, raw.body, exchange=detached(ALIYUN))
         return rendered.status, rendered.body
 
     return rpc

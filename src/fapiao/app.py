@@ -1,5 +1,7 @@
 """The process's ASGI app: the wire gateways, health and metrics by exact path; everything else goes to the
-REST app, which is built on a background thread once the server has started.
+REST app, which is built on a background thread once the server has started. Every HTTP request passes
+``protocols.access.serve`` first: one request id, bound to its log lines, one access line, and (for the
+protocols) one count in the request metrics, read from the same exchange (``metrics.RequestMetrics``).
 
 Start-up is what a developer's test suite waits for on every run, and importing FastAPI and pydantic and
 building the REST routes was a third of it; the gateways and ``/healthz`` need neither, so they answer
@@ -18,7 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fapiao import health
 from fapiao.logging import configure_logging
-from fapiao.metrics import Instrumented, Protocol
+from fapiao.metrics import RequestMetrics
+from fapiao.protocols import access
 from fapiao.protocols.aliyun import operations as aliyun_operations
 from fapiao.protocols.aliyun import routes as aliyun_routes
 from fapiao.protocols.top import catalog as top_catalog
@@ -31,7 +34,7 @@ from fapiao.worker.embedded import embedded_worker
 
 def create_app(runtime: Runtime | None = None) -> ASGIApp:
     runtime = runtime or build_runtime(Settings())
-    configure_logging(runtime.settings.log_level)
+    configure_logging(runtime.settings.log_level, runtime.settings.log_format)
     check_throttle(runtime)
     return FapiaoApp(runtime)
 
@@ -69,15 +72,23 @@ class FapiaoApp:
         self.runtime = runtime
         execution = wire_execution(runtime)
         settings = runtime.settings
-        self.routes: dict[str, ASGIApp] = {
-            aliyun_routes.PATH: Instrumented(aliyun_routes.wire_app(runtime, execution), Protocol.ALIYUN),
-            top_routes.PATH: Instrumented(top_routes.wire_app(runtime, execution), Protocol.TOP),
-            "/healthz": WireApp(_health, methods=("GET", "HEAD"), execution=INLINE),
-            "/readyz": health.ReadinessApp(runtime.db),
+        # path → the app and the protocol it speaks (the access log's name and the shape of its request ids)
+        self.routes: dict[str, tuple[ASGIApp, access.Protocol]] = {
+            aliyun_routes.PATH: (aliyun_routes.wire_app(runtime, execution), aliyun_routes.PROTOCOL),
+            top_routes.PATH: (top_routes.wire_app(runtime, execution), top_routes.PROTOCOL),
+            "/healthz": (WireApp(_health, methods=("GET", "HEAD"), execution=INLINE), access.OTHER),
         }
         if settings.metrics_port is None:  # else `fapiao serve` serves them on their own port
             metrics = health.metrics_answer(runtime.db, settings.metrics_token)
-            self.routes["/metrics"] = WireApp(metrics, methods=("GET",), execution=threaded())
+            self.routes["/metrics"] = (WireApp(metrics, methods=("GET",), execution=threaded()), access.OTHER)
+        self._readiness = health.ReadinessApp(runtime.db)  # not a WireApp: the front door stamps its answer
+        # Each answered request is counted from its exchange, as its access line is written.
+        self._observer = RequestMetrics(
+            {
+                aliyun_routes.PROTOCOL.name: [action for _, action in aliyun_operations.CATALOG.operations],
+                top_routes.PROTOCOL.name: list(top_catalog.CATALOG),
+            }
+        )
         self._build_rest = build_rest
         self._background = background
         self._rest: Future[ASGIApp] | None = None
@@ -87,10 +98,23 @@ class FapiaoApp:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        route = self.routes.get(scope["path"]) if scope["type"] == "http" else None
-        if route is None:
-            route = await asyncio.wrap_future(self._rest_future())
-        await route(scope, receive, send)
+        if scope["type"] != "http":  # websockets: the REST app refuses them
+            await (await asyncio.wrap_future(self._rest_future()))(scope, receive, send)
+            return
+        path: str = scope["path"]
+        route = self.routes.get(path)
+        if route is not None:  # a WireApp: it sends the id and records the status itself
+            await access.serve(route[0], scope, receive, send, route[1], sets_id=True, observer=self._observer)
+            return
+        if path == "/readyz":
+            await access.serve(self._readiness, scope, receive, send, access.OTHER, sets_id=False)
+            return
+        protocol = access.REST if path.startswith("/api/") else access.OTHER
+        await access.serve(self._rest_app, scope, receive, send, protocol, sets_id=False, observer=self._observer)
+
+    async def _rest_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rest = await asyncio.wrap_future(self._rest_future())
+        await rest(scope, receive, send)
 
     def _rest_future(self) -> Future[ASGIApp]:
         """The REST app, built once, on its own thread (its imports would otherwise stall the event loop)."""
@@ -101,7 +125,7 @@ class FapiaoApp:
 
                 def build() -> None:
                     try:
-                        future.set_result(Instrumented(self._build_rest(self.runtime), Protocol.REST))
+                        future.set_result(self._build_rest(self.runtime))
                     except BaseException as exc:  # pragma: no cover - a broken install; every REST call says so
                         future.set_exception(exc)
 

@@ -1,9 +1,9 @@
 """Prometheus metrics of the API: requests by protocol, action and status with their latency, authentication
 failures by reason, replay refusals and throttled calls (docs/operations.md, "Logs and metrics").
 
-Counting costs a few dictionary lookups per request and never touches the database. The layer that times a
-request (``Instrumented``) sits in front of each protocol's app; the gateways, which alone know a request's
-action and error code, leave them in the ASGI scope (``note``) for it to read once the answer is sent.
+Counting costs a few dictionary lookups per request and never touches the database. Requests are counted from
+the same record the access log writes (``protocols.access.Exchange``, in which the gateways note a request's
+action and error code): ``RequestMetrics`` is the front door's observer, told once per answered request.
 
 Every label is bounded: an action is one the catalogs or the REST routes declare, else ``unknown``; an error
 code is one of the protocol's own codes; an authentication failure has one of ``AuthFailure``'s reasons.
@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import enum
 import os
-import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from fapiao.protocols.access import Exchange
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 UNKNOWN = "unknown"  # the action of a request no catalog or route declares (bounded label cardinality)
-# The scope key where a gateway leaves its answer's action and error code (``note``).
-OUTCOME = "fapiao.outcome"
 
 
 class Protocol(enum.StrEnum):
@@ -94,11 +94,6 @@ for _protocol in Protocol:
 REPLAYS.labels(protocol=Protocol.ALIYUN.value)
 
 
-def note(scope: Scope, action: str | None, error: str | None) -> None:
-    """Leave a request's action (None: not a declared one) and error code (None: none) for ``Instrumented``."""
-    scope[OUTCOME] = (action, error)
-
-
 def auth_failed(protocol: Protocol, reason: AuthFailure) -> None:
     AUTH_FAILURES.labels(protocol=protocol.value, reason=reason.value).inc()
     if reason is AuthFailure.REPLAYED_NONCE:
@@ -109,55 +104,38 @@ def throttled(protocol: Protocol, scope: str) -> None:
     THROTTLED.labels(protocol=protocol.value, scope=scope).inc()
 
 
-class Instrumented:
-    """Counts and times every HTTP request ``app`` answers for ``protocol``. Plain ASGI (no framework), so the
-    wire gateways pay only for a wrapped ``send``. A request whose client left before it was answered is not
-    counted."""
+class RequestMetrics:
+    """Counts and times each request from its ``protocols.access.Exchange``, which the front door hands over
+    once the answer is sent (``access.serve``'s observer): the same protocol, action, status, error code and
+    duration the access line shows, so there is one record of a request. ``declared``: each protocol's actions
+    (the catalogs); an action a client named that is not one of them counts as ``unknown``. A REST action is
+    the route template the router matched, bounded already. Requests of no protocol (health, metrics, docs) are
+    not counted."""
 
-    def __init__(self, app: ASGIApp, protocol: Protocol) -> None:
-        self.app = app
-        self.protocol = protocol.value
-        # The series of each (action, status, error) seen, so a request skips ``labels()`` (its checks and lock
-        # cost twice the increments themselves). Bounded as the labels are.
-        self._series: dict[tuple[str, int, str], tuple[Counter, Histogram]] = {}
+    def __init__(self, declared: Mapping[str, Collection[str]]) -> None:
+        self.declared = {protocol: frozenset(actions) for protocol, actions in declared.items()}
+        # The series of each (protocol, action, status, error) seen, so a request skips ``labels()`` (its
+        # checks and lock cost twice the increments themselves). Bounded as the labels are.
+        self._series: dict[tuple[str, str, int, str], tuple[Counter, Histogram]] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    def __call__(self, exchange: Exchange, seconds: float) -> None:
+        protocol, status = exchange.protocol, exchange.status
+        if protocol not in _PROTOCOLS or status is None:
             return
-        started = time.perf_counter()
-        status = 0
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            if status:
-                self._observe(scope, status, time.perf_counter() - started)
-
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        action, error = scope.get(OUTCOME, (None, None))
-        if action is None:
-            action = _route_of(scope)
-        key = (action, status, error or "")
+        action = exchange.action
+        known = self.declared.get(protocol)
+        if action is None or (known is not None and action not in known):
+            action = UNKNOWN
+        key = (protocol, action, status, exchange.code or "")
         series = self._series.get(key)
         if series is None:
-            counter = REQUESTS.labels(self.protocol, action, str(status), key[2])
-            series = self._series[key] = (counter, LATENCY.labels(self.protocol, action))
+            counter = REQUESTS.labels(protocol, action, str(status), key[3])
+            series = self._series[key] = (counter, LATENCY.labels(protocol, action))
         series[0].inc()
         series[1].observe(seconds)
 
 
-def _route_of(scope: Scope) -> str:
-    """A REST request's route template (``GET /api/v1/titles/{title_id}``), which the router left in the scope;
-    ``unknown`` for a path no route declares."""
-    path = getattr(scope.get("route"), "path", None)
-    return f"{scope['method']} {path}" if path else UNKNOWN
+_PROTOCOLS = frozenset(protocol.value for protocol in Protocol)
 
 
 # --- exposition ------------------------------------------------------------------------------------------------

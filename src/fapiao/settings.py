@@ -16,6 +16,15 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class LogFormat(enum.StrEnum):
+    """How log lines are written (``fapiao.logging``): JSON lines for collectors, aligned text for a terminal."""
+
+    JSON = "json"
+    CONSOLE = "console"
+
 
 class Profile(enum.StrEnum):
     """How strict the platform is with data that fails a check it can only warn about in a sandbox."""
@@ -47,13 +56,14 @@ class Settings(BaseSettings):
     # policy's acs:SourceIp and acs:SecureTransport read it), and nobody can claim another address.
     trusted_proxies: str | None = None
     max_document_bytes: int = 5 * 1024 * 1024
-    log_level: str = "INFO"
     # The metrics page (docs/operations.md "Logs and metrics"): on the server's port at /metrics, or on a port
     # of its own (served by ``fapiao serve``'s main process, which adds up every worker's counts); a bearer
     # token to read it, if set.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"
     metrics_token: str | None = Field(default=None, repr=False)
+    log_level: str = "INFO"  # DEBUG, INFO (one access line per request), WARNING, ERROR or CRITICAL
+    log_format: LogFormat = LogFormat.JSON
     # Request limits (docs/operations.md). Bodies: every REST route and both wire gateways; a document upload
     # may be max_document_bytes plus its multipart framing instead. The largest legitimate wire request (an
     # ApplyInvoice with hundreds of ids) is a few KB, the largest JSON body a few tens of KB.
@@ -84,6 +94,18 @@ class Settings(BaseSettings):
     rate_limit_default: str = "50/second"  # each caller, over all its calls without a rate of their own
     rate_limits: dict[str, str] = Field(default_factory=dict)  # action → its own rate per caller (JSON)
     rate_limit_failures: str = "30/minute"  # failed authentications per source address
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"the log level is one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("rate_limits")
     @classmethod

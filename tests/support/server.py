@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -10,6 +12,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -119,6 +122,20 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log.read_text()}")
+
+    def demo_document(self) -> dict[str, Any]:
+        """The JSON document a server started with ``--demo`` printed before serving: the first JSON object in
+        its output with an ``endpoint`` (log lines are JSON objects too; the wording around it is not relied on)."""
+        log = self.log.read_text(encoding="utf-8")
+        decoder = json.JSONDecoder()
+        for start in re.finditer(r"^\{", log, re.MULTILINE):
+            try:
+                document, _ = decoder.raw_decode(log, start.start())
+            except json.JSONDecodeError:
+                continue
+            if isinstance(document, dict) and "endpoint" in document:
+                return document
+        raise AssertionError(f"no demo document in the server's output:\n{log}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

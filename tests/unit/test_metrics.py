@@ -7,17 +7,27 @@ import uuid
 
 import pytest
 from prometheus_client import REGISTRY
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fapiao import metrics
-from fapiao.metrics import Instrumented, Protocol
+from fapiao.metrics import Protocol, RequestMetrics
+from fapiao.protocols import access
+
+DECLARED = "QueryInvoicingCustomerList"
 
 
 def requests(**labels: str) -> float:
     return REGISTRY.get_sample_value("fapiao_requests_total", labels) or 0.0
 
 
-def run(app: Instrumented, scope: Scope | None = None) -> None:
+def timed(**labels: str) -> float:
+    return REGISTRY.get_sample_value("fapiao_request_duration_seconds_count", labels) or 0.0
+
+
+def run(app: ASGIApp, protocol: access.Protocol, scope: Scope | None = None) -> None:
+    """One request through the front door, counted by a ``RequestMetrics`` that declares ``DECLARED``."""
+    observer = RequestMetrics({"aliyun": [DECLARED], "top": []})
+
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
@@ -25,12 +35,18 @@ def run(app: Instrumented, scope: Scope | None = None) -> None:
         return None
 
     base = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
-    asyncio.run(app({**base, **(scope or {})}, receive, send))
+    asyncio.run(access.serve(app, {**base, **(scope or {})}, receive, send, protocol, sets_id=False, observer=observer))
 
 
 def answering(status: int, action: str | None = None, error: str | None = None, *, then_raise: bool = False):  # type: ignore[no-untyped-def]
+    """An app that notes its action and error code in the exchange, as the gateways do."""
+
     async def app(scope: Scope, _receive: Receive, send: Send) -> None:
-        metrics.note(scope, action, error)
+        exchange = access.exchange_of(scope)
+        assert exchange is not None
+        exchange.claim(action=action)
+        if error is not None:
+            exchange.failed(error)
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
         if then_raise:  # Starlette's error middleware answers 500, then raises
@@ -39,38 +55,59 @@ def answering(status: int, action: str | None = None, error: str | None = None, 
     return app
 
 
-def test_a_request_is_counted_by_the_action_and_error_its_gateway_noted() -> None:
-    action = f"Action{uuid.uuid4().hex[:8]}"
-    run(Instrumented(answering(400, action, "SignatureDoesNotMatch"), Protocol.ALIYUN))
-    labels = {"protocol": "aliyun", "action": action, "status": "400", "error": "SignatureDoesNotMatch"}
-    assert requests(**labels) == 1
-    histogram = {"protocol": "aliyun", "action": action}
-    assert REGISTRY.get_sample_value("fapiao_request_duration_seconds_count", histogram) == 1
+ALIYUN = access.Protocol("aliyun")
 
 
-def test_without_a_noted_action_the_route_template_or_unknown() -> None:
+def test_a_request_is_counted_by_the_action_and_error_its_exchange_holds() -> None:
+    labels = {"protocol": "aliyun", "action": DECLARED, "status": "400", "error": "SignatureDoesNotMatch"}
+    before, before_timed = requests(**labels), timed(protocol="aliyun", action=DECLARED)
+    run(answering(400, DECLARED, "SignatureDoesNotMatch"), ALIYUN)
+    assert requests(**labels) == before + 1
+    assert timed(protocol="aliyun", action=DECLARED) == before_timed + 1
+
+
+def test_an_action_no_catalog_declares_is_unknown() -> None:
+    made_up = f"Action{uuid.uuid4().hex[:8]}"
+    labels = {"protocol": "aliyun", "action": "unknown", "status": "404", "error": "InvalidAction.NotFound"}
+    before = requests(**labels)
+    run(answering(404, made_up, "InvalidAction.NotFound"), ALIYUN)
+    assert requests(**labels) == before + 1
+    assert made_up not in metrics.exposition().decode()
+
+
+def test_rest_is_counted_by_its_route_template_or_unknown() -> None:
     class Route:
         path = f"/api/v1/things/{{thing_id}}/{uuid.uuid4().hex[:6]}"
 
     before = requests(protocol="rest", action="unknown", status="404", error="NotFound")
-    run(Instrumented(answering(200), Protocol.REST), {"route": Route()})
-    run(Instrumented(answering(404, None, "NotFound"), Protocol.REST))
+    run(answering(200), access.REST, {"route": Route()})
+    run(answering(404, None, "NotFound"), access.REST)
     assert requests(protocol="rest", action=f"GET {Route.path}", status="200", error="") == 1
     assert requests(protocol="rest", action="unknown", status="404", error="NotFound") == before + 1
 
 
+def test_requests_of_no_protocol_are_not_counted() -> None:
+    path = f"/healthz-{uuid.uuid4().hex[:6]}"
+    page = metrics.exposition().decode()
+    run(answering(200), access.OTHER, {"path": path})
+    assert 'protocol="other"' not in page
+    assert 'protocol="other"' not in metrics.exposition().decode()
+
+
 def test_an_answer_followed_by_an_exception_is_counted_and_a_request_never_answered_is_not() -> None:
-    action = f"Action{uuid.uuid4().hex[:8]}"
+    labels = {"protocol": "aliyun", "action": DECLARED, "status": "500", "error": "InternalError"}
+    before, before_timed = requests(**labels), timed(protocol="aliyun", action=DECLARED)
     with pytest.raises(RuntimeError):
-        run(Instrumented(answering(500, action, "InternalError", then_raise=True), Protocol.ALIYUN))
-    assert requests(protocol="aliyun", action=action, status="500", error="InternalError") == 1
+        run(answering(500, DECLARED, "InternalError", then_raise=True), ALIYUN)
+    assert requests(**labels) == before + 1
 
     async def gone(scope: Scope, _receive: Receive, _send: Send) -> None:
-        metrics.note(scope, action, None)  # the client left before the answer
+        exchange = access.exchange_of(scope)
+        assert exchange is not None
+        exchange.claim(action=DECLARED)  # the client left before the answer
 
-    run(Instrumented(gone, Protocol.ALIYUN))
-    timed = {"protocol": "aliyun", "action": action}
-    assert REGISTRY.get_sample_value("fapiao_request_duration_seconds_count", timed) == 1
+    run(gone, ALIYUN)
+    assert timed(protocol="aliyun", action=DECLARED) == before_timed + 1
 
 
 def test_a_replayed_nonce_is_an_auth_failure_and_a_replay() -> None:

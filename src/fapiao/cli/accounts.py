@@ -16,6 +16,7 @@ from fapiao.accounts.commands import (
     SetAccessKeyEnabled,
 )
 from fapiao.cli.base import cli, json_option_text, output, runtime
+from fapiao.cli.render import Column, table
 from fapiao.usecases.actor import OPERATOR
 
 
@@ -35,7 +36,15 @@ def create_account(nick: str, user_id: int | None, real_name_verified: bool) -> 
 
 
 @accounts_group.command("list")
-@output()
+@output(
+    table(
+        Column("USER ID", "user_id"),
+        Column("NICK", "user_nick", wrap=True),
+        Column("VERIFIED", "real_name_verified"),
+        Column("ENABLED", "enabled"),
+        Column("CREATED", "created_at"),
+    )
+)
 def list_accounts() -> Any:
     """List accounts."""
     return accounts.list_accounts(runtime(), OPERATOR)
@@ -71,7 +80,14 @@ def create_key(user_id: int, ram_user: str | None) -> Any:
 
 @keys_group.command("list")
 @click.option("--account", "user_id", type=int, required=True, help="UserId of the account.")
-@output()
+@output(
+    table(
+        Column("KEY ID", "key_id"),
+        Column("RAM USER", "ram_user", show=lambda name: name or "(account root)"),
+        Column("ENABLED", "enabled"),
+        Column("CREATED", "created_at"),
+    )
+)
 def list_keys(user_id: int) -> Any:
     """List an account's keys (without secrets)."""
     return accounts.list_access_keys(runtime(), OPERATOR, user_id)
@@ -110,7 +126,13 @@ def create_ram_user(user_id: int, name: str, display_name: str) -> Any:
 
 @ram_group.command("list-users")
 @click.option("--account", "user_id", type=int, required=True, help="UserId of the account.")
-@output()
+@output(
+    table(
+        Column("NAME", "name"),
+        Column("DISPLAY NAME", "display_name", wrap=True),
+        Column("POLICIES", "policies", show=lambda policies: ", ".join(policies) or "-", wrap=True),
+    )
+)
 def list_ram_users(user_id: int) -> Any:
     """List RAM users with their policies."""
     return accounts.list_ram_users(runtime(), OPERATOR, user_id)

@@ -9,6 +9,7 @@ import click
 from fapiao.applications import service as applications
 from fapiao.applications.commands import FileApplication, UpdateApplicationStatus
 from fapiao.cli.base import cli, output, runtime
+from fapiao.cli.render import Column, table
 from fapiao.domain.applications import ApplicationStatus, ExInfo, Medium
 from fapiao.domain.money import yuan_str_to_fen
 from fapiao.domain.titles import InvoiceKind
@@ -65,7 +66,16 @@ def file_application(
 @click.option("--status", type=click.Choice(_STATUSES))
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--page-size", type=int, default=20, show_default=True)
-@output()
+@output(
+    table(
+        Column("APPLY ID", "apply_id"),
+        Column("USER ID", "user_id"),
+        Column("STATUS", "status"),
+        Column("AMOUNT ¥", "amount_fen"),
+        Column("COMPANY", "company_name", wrap=True),
+        Column("CREATED", "created_at"),
+    )
+)
 def list_applications(user_id: int | None, status: str | None, page: int, page_size: int) -> Any:
     """List applications, newest first."""
     return applications.list_applications(
@@ -123,7 +133,15 @@ def create_app(name: str, is_default: bool) -> Any:
 
 
 @providers_group.command("list")
-@output()
+@output(
+    table(
+        Column("APP KEY", "app_key"),
+        Column("NAME", "name", wrap=True),
+        Column("DEFAULT", "is_default"),
+        Column("ENABLED", "enabled"),
+        Column("CREATED", "created_at"),
+    )
+)
 def list_apps() -> Any:
     """List provider apps (without secrets)."""
     return providers.list_apps(runtime(), OPERATOR)

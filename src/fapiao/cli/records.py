@@ -14,6 +14,7 @@ from fapiao.addresses.commands import ChangeAddress, CreateAddress, ListAddresse
 from fapiao.audit import service as audit
 from fapiao.audit.commands import ListAuditEvents
 from fapiao.cli.base import cli, output, runtime
+from fapiao.cli.render import Column, table
 from fapiao.documents import service as documents
 from fapiao.documents.commands import DocumentKind, UploadDocument
 from fapiao.domain.items import BizType
@@ -82,7 +83,15 @@ def show_address(address_id: int) -> Any:
 @click.option("--account", "user_id", type=int, help="Only this account's addresses.")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--page-size", type=int, default=20, show_default=True)
-@output()
+@output(
+    table(
+        Column("ID", "id"),
+        Column("USER ID", "user_id"),
+        Column("ADDRESSEE", "data.addressee", wrap=True),
+        Column("PHONE", "data.phone"),
+        Column("ADDRESS", "delivery_address", wrap=True),
+    )
+)
 def list_addresses(user_id: int | None, page: int, page_size: int) -> Any:
     """List addresses."""
     return addresses.list_addresses(runtime(), OPERATOR, ListAddresses(page=page, page_size=page_size, user_id=user_id))
@@ -144,7 +153,17 @@ def show_item(item_id: int) -> Any:
 @click.option("--bill-cycle", help="YYYY-MM.")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--page-size", type=int, default=20, show_default=True)
-@output()
+@output(
+    table(
+        Column("ID", "id"),
+        Column("USER ID", "user_id"),
+        Column("NAME", "name", wrap=True),
+        Column("CYCLE", "bill_cycle"),
+        Column("ORIGINAL ¥", "original_fen"),
+        Column("INVOICED ¥", "invoiced_fen"),
+        Column("AVAILABLE ¥", "can_invoice_fen"),
+    )
+)
 def list_items(user_id: int | None, bill_cycle: str | None, page: int, page_size: int) -> Any:
     """List items with totals."""
     command = ListItems(bill_cycle=bill_cycle, page=page, page_size=page_size, user_id=user_id)
@@ -182,7 +201,15 @@ def audit_group() -> None:
 @click.option("--entity-id")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--page-size", type=int, default=50, show_default=True)
-@output()
+@output(
+    table(
+        Column("ID", "id"),
+        Column("AT", "at"),
+        Column("ACTOR", "actor", wrap=True),
+        Column("ACTION", "action"),
+        Column("ENTITY", "", show=lambda event: f"{event['entity_type']} {event['entity_id']}", wrap=True),
+    )
+)
 def list_audit(user_id: int | None, entity_type: str | None, entity_id: str | None, page: int, page_size: int) -> Any:
     """List audit events, newest first."""
     account_id = None

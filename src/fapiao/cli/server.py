@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fapiao.cli.base import cli, output, runtime, state
+from fapiao.cli.failures import Failure
 from fapiao.demo import seed as demo_service
 
 if TYPE_CHECKING:
@@ -70,34 +71,49 @@ def demo(host: str, port: int) -> Any:
 )
 def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool, webhook_worker: bool | None) -> None:
     """Serve the APIs over HTTP."""
+    import structlog
     import uvicorn
 
     from fapiao.cli.serving import uvicorn_options
+    from fapiao.logging import configure_logging
 
+    if workers > 1 and state().settings.is_sqlite:
+        # Each worker process would open the file with its own single connection and in-process webhook worker:
+        # writers queue on SQLite's lock for seconds and deliveries are claimed twice. PostgreSQL is built for it.
+        raise Failure(
+            "UsageError",
+            f"--workers {workers} needs PostgreSQL: a SQLite store serves from one process",
+            "use --workers 1, or set --database-url or FAPIAO_DATABASE_URL to postgresql://USER@HOST/DATABASE",
+            exit_code=2,
+        )
     rt = runtime()
+    settings = rt.settings
+    # Here too, not only in each worker's app: uvicorn's own lines before the app loads (and a supervisor's,
+    # with --workers) are rendered like every other line.
+    configure_logging(settings.log_level, settings.log_format)
     if not no_migrate:
         rt.db.upgrade(box=rt.box)
     if with_demo:
         described = demo_service.seed(rt, _endpoint(host, port))
         click.echo("Fapiao demo is ready. Point clients at:\n" + json.dumps(described, ensure_ascii=False, indent=2))
-    click.echo(f"REST API docs: {_endpoint(host, port)}/api/docs", err=True)
+    structlog.get_logger("fapiao.serve").info("serve.starting", url=_endpoint(host, port), docs="/api/docs")
     rt.close()
     # Worker processes build their own runtime from the environment.
-    os.environ["FAPIAO_DATABASE_URL"] = rt.settings.resolved_database_url
-    os.environ["FAPIAO_DATA_DIR"] = str(rt.settings.data_dir)
-    in_process = rt.settings.is_sqlite if webhook_worker is None else webhook_worker
+    os.environ["FAPIAO_DATABASE_URL"] = settings.resolved_database_url
+    os.environ["FAPIAO_DATA_DIR"] = str(settings.data_dir)
+    in_process = settings.is_sqlite if webhook_worker is None else webhook_worker
     os.environ["FAPIAO_RUN_WORKER"] = "1" if in_process else "0"
-    with metrics_directory(workers), metrics_port(rt.settings):
+    with metrics_directory(workers), metrics_port(settings):
         uvicorn.run(
             "fapiao.app:create_app",
             factory=True,
             host=host,
             port=port,
             workers=workers,
-            log_level="warning",
-            log_config=None,  # uvicorn's errors go to the root handler ``configure_logging`` scrubs, not its own
-            access_log=False,
-            **uvicorn_options(rt.settings),
+            log_level=settings.log_level.lower(),
+            log_config=None,  # uvicorn's lines go to the root handler ``configure_logging`` installed, not its own
+            access_log=False,  # protocols.access writes one line per request, with what uvicorn cannot know
+            **uvicorn_options(settings),
         )
 
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import click
 
 from fapiao.cli.base import cli, output, runtime
+from fapiao.cli.render import Column, table
 from fapiao.domain.titles import InvoiceKind, TitleStatus
 from fapiao.titles import service as titles
 from fapiao.titles.commands import ChangeTitle, CreateTitle, Decision, ListTitles, ReviewTitle
@@ -141,7 +142,16 @@ def show(title_id: int) -> Any:
 @click.option("--search", help="Part of the title or taxpayer id.")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--page-size", type=int, default=20, show_default=True)
-@output()
+@output(
+    table(
+        Column("ID", "id"),
+        Column("USER ID", "user_id"),
+        Column("TITLE", "data.invoice_title", wrap=True),
+        Column("REGISTER NO", "data.register_no"),
+        Column("KIND", "data.invoice_kind"),
+        Column("STATUS", "", show=lambda title: title["status"] + (" (change)" if title["pending_change"] else "")),
+    )
+)
 def list_(
     user_id: int | None,
     status: str | None,

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from fapiao.cli.base import cli, output, runtime
+from fapiao.cli.render import Column, table
 from fapiao.usecases.actor import OPERATOR
 from fapiao.usecases.pagination import PageRequest
 from fapiao.usecases.serialize import to_jsonable
@@ -45,7 +46,18 @@ def create(user_id: int | None, app_key: str | None, url: str, events: str | Non
 @webhooks_group.command("list")
 @click.option("--account", "user_id", type=int, help="Only this account's endpoints.")
 @click.option("--app", "app_key", help="Only this provider app's endpoints.")
-@output()
+@output(
+    table(
+        Column("ID", "id"),
+        Column("URL", "url", wrap=True),
+        Column("EVENTS", "event_types", wrap=True),
+        Column("ENABLED", "enabled"),
+        Column(
+            "OWNER", "", show=lambda hook: f"account {hook['user_id']}" if hook["user_id"] else f"app {hook['app_key']}"
+        ),
+        Column("SECRETS", "secrets", show=lambda secrets: str(len(secrets))),
+    )
+)
 def list_(user_id: int | None, app_key: str | None) -> Any:
     """List endpoints (without secrets)."""
     return webhooks.list_endpoints(runtime(), OPERATOR, user_id=user_id, app_key=app_key)
@@ -102,7 +114,18 @@ def delete(endpoint_id: int) -> Any:
 @click.option("--status", type=click.Choice(["pending", "succeeded", "failed"]))
 @click.option("--page", default=1, show_default=True)
 @click.option("--page-size", default=50, show_default=True)
-@output()
+@output(
+    table(
+        Column("ID", "id"),
+        Column("EVENT", "event_type"),
+        Column("STATUS", "status"),
+        Column("ATTEMPTS", "attempt_count"),
+        Column("LAST CODE", "last_response_code"),
+        Column("NEXT ATTEMPT", "next_attempt_at"),
+        Column("LAST ERROR", "last_error", wrap=True),
+        Column("CREATED", "created_at"),
+    )
+)
 def deliveries(endpoint_id: int, status: str | None, page: int, page_size: int) -> Any:
     """An endpoint's deliveries, newest first, each with its attempts (status, response code, latency, error)."""
     return webhooks.list_deliveries(runtime(), OPERATOR, endpoint_id, PageRequest(page, page_size), status=status)

@@ -25,7 +25,7 @@ def worker(once: bool, concurrency: int, interval: float | None, metrics_port: i
     from fapiao.worker.worker import Worker
 
     rt = runtime()
-    configure_logging(rt.settings.log_level)  # its failures are logged scrubbed, like the server's
+    configure_logging(rt.settings.log_level, rt.settings.log_format)  # scrubbed JSON lines, like the server's
     if metrics_port is not None:
         from fapiao.health import serve_metrics
 

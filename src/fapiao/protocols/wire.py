@@ -9,8 +9,8 @@ pipeline where the app's ``Execution`` says (it talks to the database), send the
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from fapiao import metrics
+from fapiao.protocols.access import EXCHANGE, OTHER, Exchange, begin
 
 # The body limit of a WireApp not told otherwise (the gateways get ``Settings.max_body_bytes``).
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -36,6 +36,8 @@ class WireRequest:
     query: bytes
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    # The request's id, and where the gateway records its action, caller and error code for the access log.
+    exchange: Exchange
     # The caller as the server saw it: the socket peer, unless the server trusts a proxy in front of it
     # (``FAPIAO_TRUSTED_PROXIES``: uvicorn then takes the client and scheme from X-Forwarded-For/-Proto).
     client: str | None = None
@@ -48,10 +50,6 @@ class WireAnswer:
     content_type: str
     body: bytes
     headers: Mapping[str, str]
-    # For the metrics (``fapiao.metrics``): the catalog's action (None: no declared one) and the protocol's
-    # error code (None: a success).
-    action: str | None = None
-    error: str | None = None
 
 
 Answerer = Callable[[WireRequest], WireAnswer]
@@ -120,10 +118,12 @@ class WireApp:
         self._executor = execution.executor
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The front door (``access.serve``) began the exchange; served on its own, the app begins one itself.
+        exchange: Exchange = scope.get(EXCHANGE) or begin(OTHER, scope)
         method: str = scope["method"]
         if self.methods is not None and method not in self.methods:
             allow = ", ".join(sorted(self.methods))
-            await _send(send, 405, "text/plain; charset=utf-8", b"Method Not Allowed", {"allow": allow})
+            await _send(send, exchange, 405, "text/plain; charset=utf-8", b"Method Not Allowed", {"allow": allow})
             return
         query: bytes = scope.get("query_string", b"")
         try:
@@ -131,13 +131,11 @@ class WireApp:
         except ClientGone:
             return  # nobody to answer; a truncated body must not be acted on
         except BodyTooLarge:
-            refused = self.too_large(WireRequest(method, query, scope["headers"], b""))
-            metrics.note(scope, refused.action, refused.error)
-            await _send(send, refused.status, refused.content_type, refused.body, refused.headers)
+            refused = self.too_large(WireRequest(method, query, scope["headers"], b"", exchange))
+            await _send(send, exchange, refused.status, refused.content_type, refused.body, refused.headers)
             return
-        peer = scope.get("client")
         request = WireRequest(
-            method, query, scope["headers"], body, peer[0] if peer else None, scope.get("scheme") == "https"
+            method, query, scope["headers"], body, exchange, exchange.client, scope.get("scheme") == "https"
         )
         executor = self._executor
         if executor is None and len(query) + len(body) > INLINE_MAX_BYTES:
@@ -145,9 +143,10 @@ class WireApp:
         if executor is None:
             answer = self.answer(request)
         else:
-            answer = await asyncio.get_running_loop().run_in_executor(executor, self.answer, request)
-        metrics.note(scope, answer.action, answer.error)
-        await _send(send, answer.status, answer.content_type, answer.body, answer.headers)
+            # In the request's context, so its log lines carry its id (run_in_executor does not copy it).
+            run = contextvars.copy_context().run
+            answer = await asyncio.get_running_loop().run_in_executor(executor, run, self.answer, request)
+        await _send(send, exchange, answer.status, answer.content_type, answer.body, answer.headers)
 
 
 @functools.cache
@@ -195,11 +194,14 @@ async def read_body(headers: Iterable[tuple[bytes, bytes]], receive: Receive, li
             return b"".join(chunks)
 
 
-async def _send(send: Send, status: int, content_type: str, body: bytes, headers: Mapping[str, str]) -> None:
+async def _send(
+    send: Send, exchange: Exchange, status: int, content_type: str, body: bytes, headers: Mapping[str, str]
+) -> None:
+    exchange.status = status
     raw: list[tuple[bytes, Any]] = [
         (b"content-type", content_type.encode("latin-1")),
         (b"content-length", str(len(body)).encode("latin-1")),
-        (b"x-request-id", str(uuid.uuid4()).encode("latin-1")),
+        (b"x-request-id", exchange.request_id.encode("latin-1")),
     ]
     raw.extend(
         (name.lower().encode("latin-1"), value.encode("latin-1"))

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fapiao.store.idempotency import IdempotencyStore, idempotency_store
@@ -41,14 +41,38 @@ def normalise_url(url: str) -> str:
     return url
 
 
+class DatabaseUrlError(ValueError):
+    """A database URL the store cannot use: unparsable, another database than SQLite or PostgreSQL, or a SQLite
+    file in a folder that does not exist. Raised before any connection, so callers can say what to fix."""
+
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def check_url(url: str) -> URL:
+    """The parsed URL of a store Fapiao can use, or ``DatabaseUrlError``."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        raise DatabaseUrlError(f"the database URL {url!r} is not a URL") from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise DatabaseUrlError(f"{backend} databases are not supported (only SQLite and PostgreSQL)")
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        # Not created: a mistyped explicit path would otherwise become a new, empty store somewhere unexpected.
+        # The default store's folder (the data directory) is created by whoever owns it (runtime.build_runtime).
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():
+            raise DatabaseUrlError(f"the folder {folder} of the SQLite database does not exist")
+    return parsed
+
+
 def make_engine(url: str) -> Engine:
     """The store's engine. ``hide_parameters``: a failed statement's error (and so any log of it) names the
     statement but not its values, which are bank accounts, tax ids and phone numbers."""
     url = normalise_url(url)
-    parsed = make_url(url)
+    parsed = check_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # One connection per process: SQLite runs one writer at a time anyway, and threads queueing fairly on
         # the pool beat threads sleeping in SQLite's busy handler (which made the tail latency seconds long).
         engine = create_engine(

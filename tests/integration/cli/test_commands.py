@@ -187,3 +187,40 @@ def test_errors_are_one_json_document_and_change_nothing(cli: Cli) -> None:
     assert cli.error("accounts", "create", "--nick", "strict")["code"] == "Conflict"
     assert cli.json("titles", "list")["total"] == 0
     assert cli.json("items", "list")["total"] == 0
+
+
+def test_text_mode_prints_tables_and_aligned_records(cli: Cli) -> None:
+    user_id = str(cli.json("accounts", "create", "--nick", "表格", "--user-id", "7654321")["user_id"])
+    for name, amount in (("云服务器 ECS", "250.00"), ("CDN", "0.05")):
+        cli.json("items", "create", "--account", user_id, "--name", name, "--amount", amount, "--bill-cycle", "2026-10")
+
+    listed = cli.text("items", "list", "--account", user_id)
+    assert listed[0].split() == [
+        "ID",
+        "USER",
+        "ID",
+        "NAME",
+        "CYCLE",
+        "ORIGINAL",
+        "¥",
+        "INVOICED",
+        "¥",
+        "AVAILABLE",
+        "¥",
+    ]
+    assert listed[2].split() == ["2", user_id, "CDN", "2026-10", "0.05", "0.00", "0.05"]
+    assert listed[3].split() == ["1", user_id, "云服务器", "ECS", "2026-10", "250.00", "0.00", "250.00"]
+    assert listed[4] == "page 1 of 1 · 20 per page · 2 in all"
+    assert listed[6].split() == ["total_can_invoice", "(¥)", "250.05"]
+    assert "\x1b[" not in "\n".join(listed)  # not a terminal: no colour
+
+    shown = cli.text("accounts", "show", user_id)
+    assert shown[:4] == [
+        "id                  1",
+        f"user_id             {user_id}",
+        "user_nick           表格",
+        "real_name_verified  no",
+    ]
+    accounts = cli.text("accounts", "list")
+    assert accounts[0].split() == ["USER", "ID", "NICK", "VERIFIED", "ENABLED", "CREATED"]
+    assert accounts[2].split()[:4] == [user_id, "表格", "no", "yes"] and len(accounts) == 3

@@ -12,7 +12,8 @@ import pytest
 
 from fapiao.applications import service as applications
 from fapiao.domain.applications import ApplicationStatus
-from fapiao.protocols.top.routes import handle
+from fapiao.protocols.access import detached
+from fapiao.protocols.top.routes import PROTOCOL, handle
 from fapiao.runtime import build_runtime
 from fapiao.settings import Settings
 from fapiao.usecases.actor import OPERATOR
@@ -198,7 +199,9 @@ def test_a_failing_store_answers_an_error_response_not_a_500(tmp_path: object) -
     assert isinstance(tmp_path, Path)
     rt = build_runtime(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
     try:
-        rendered = handle(rt, "GET", b"method=" + GET.encode() + b"&app_key=1&format=json", None, b"")
+        rendered = handle(
+            rt, "GET", b"method=" + GET.encode() + b"&app_key=1&format=json", None, b"", exchange=detached(PROTOCOL)
+        )
     finally:
         rt.close()
     assert rendered.body.startswith(b'{"error_response":{"code":10,')

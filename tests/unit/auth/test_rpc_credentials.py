@@ -17,7 +17,8 @@ from sqlalchemy import update
 
 from fapiao.accounts import service as accounts
 from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser, DetachPolicy, SetAccessKeyEnabled
-from fapiao.protocols.aliyun import gateway, signing
+from fapiao.protocols.access import detached
+from fapiao.protocols.aliyun import gateway, routes, signing
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account
 from fapiao.titles import service as titles
@@ -49,7 +50,7 @@ def signed_query(key: tuple[str, str], action: str, version: str) -> str:
 
 
 def send(rt: Runtime, query: str) -> tuple[int, dict[str, Any]]:
-    answer = gateway.handle(rt, "POST", query, {})
+    answer = gateway.handle(rt, "POST", query, {}, exchange=detached(routes.PROTOCOL))
     body: dict[str, Any] = json.loads(answer.body)
     return answer.status, body
 

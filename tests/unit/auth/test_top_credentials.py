@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Executable, update
 
 from fapiao.auth import service as auth
+from fapiao.protocols.access import detached
 from fapiao.protocols.top import routes
 from fapiao.providers import service as providers
 from fapiao.runtime import Runtime
@@ -46,7 +47,7 @@ def apply_id(warm: Runtime, merchant: Merchant) -> str:
 def get(rt: Runtime, app: App, apply_id: str, session: str | None) -> str | tuple[int, str | None]:
     """``invoiceapply.get`` in-process: ``OK`` with the right application, else (code, sub_code)."""
     params = signed(app, GET, apply_id=apply_id, session=session)
-    rendered = routes.handle(rt, "POST", b"", FORM, urlencode(params).encode())
+    rendered = routes.handle(rt, "POST", b"", FORM, urlencode(params).encode(), exchange=detached(routes.PROTOCOL))
     body: dict[str, Any] = json.loads(rendered.body)
     if "error_response" in body:
         error = body["error_response"]

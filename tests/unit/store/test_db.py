@@ -10,7 +10,15 @@ from sqlalchemy.exc import OperationalError
 
 from fapiao.runtime import Runtime
 from fapiao.store import db
-from fapiao.store.db import MIGRATIONS, Database, alembic_config, head_revision, normalise_url
+from fapiao.store.db import (
+    MIGRATIONS,
+    Database,
+    DatabaseUrlError,
+    alembic_config,
+    check_url,
+    head_revision,
+    normalise_url,
+)
 from tests.support.stores import POSTGRES_URL
 
 
@@ -31,6 +39,33 @@ def test_upgrade_migrates_an_empty_store_and_is_a_no_op_at_head(tmp_path: Path) 
     database.upgrade()
     assert database.current_revision() == head_revision()
     database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("not a url", "is not a URL"),
+        ("mysql://fapiao@localhost/fapiao", "mysql databases are not supported"),
+        ("oracle+oracledb://fapiao@localhost/fapiao", "oracle databases are not supported"),
+    ],
+)
+def test_a_url_of_another_database_is_refused_before_connecting(url: str, problem: str) -> None:
+    with pytest.raises(DatabaseUrlError, match=problem):
+        Database(url)
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_refused_and_the_folder_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    with pytest.raises(DatabaseUrlError, match="does not exist"):
+        Database(f"sqlite:///{missing / 'store.sqlite3'}")
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite://", "sqlite:///:memory:", "sqlite:///relative.sqlite3", "postgres://u@h/d", "postgresql://u@h/d"]
+)
+def test_the_supported_urls_pass(url: str) -> None:
+    assert check_url(url).get_backend_name() in ("sqlite", "postgresql")
 
 
 def _backend_of(database: Database) -> int:

@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 from fapiao.applications import service as applications
 from fapiao.domain.applications import ApplicationStatus
 from fapiao.items import service as items
+from fapiao.protocols.access import detached
 from fapiao.protocols.aliyun import gateway, signing
+from fapiao.protocols.aliyun import routes as aliyun_routes
 from fapiao.protocols.top import routes
 from fapiao.runtime import Runtime
 from fapiao.usecases.actor import OPERATOR
@@ -22,6 +24,7 @@ from tests import factories
 from tests.integration.provider.support import GET, UPDATE, new_app, new_application, new_merchant, signed
 
 NUL = "a\x00b"
+FORM = "application/x-www-form-urlencoded"
 
 
 def _rpc(rt: Runtime, who: factories.Customer, action: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -37,7 +40,7 @@ def _rpc(rt: Runtime, who: factories.Customer, action: str, params: dict[str, st
         **params,
     }
     query["Signature"] = signing.v1_signature(signing.v1_string_to_sign("POST", query), who.secret)
-    answer = gateway.handle(rt, "POST", urlencode(query), {}, now=now)
+    answer = gateway.handle(rt, "POST", urlencode(query), {}, exchange=detached(aliyun_routes.PROTOCOL), now=now)
     return answer.status, json.loads(answer.body)
 
 
@@ -61,7 +64,7 @@ def test_top_refuses_it_as_an_invalid_parameter_and_changes_nothing(runtime: Run
     apply_id = new_application(runtime, merchant).apply_id
     ex_info = json.dumps({"message": NUL})  # the JSON escape \u0000, as a client library writes it
     params = signed(app, UPDATE, apply_id=apply_id, status="2", ex_info=ex_info, session=merchant.session)
-    rendered = routes.handle(runtime, "POST", b"", "application/x-www-form-urlencoded", urlencode(params).encode())
+    rendered = routes.handle(runtime, "POST", b"", FORM, urlencode(params).encode(), exchange=detached(routes.PROTOCOL))
     error = json.loads(rendered.body)["error_response"]
     # The gateway refuses it as a declared parameter, before the command is built.
     assert (error["code"], error["msg"]) == (41, "Invalid arguments:ex_info"), error
@@ -72,6 +75,6 @@ def test_top_refuses_it_in_a_read_too(runtime: Runtime) -> None:
     app = new_app(runtime)
     merchant = new_merchant(runtime, app)
     params = signed(app, GET, apply_id=NUL, session=merchant.session)
-    rendered = routes.handle(runtime, "POST", b"", "application/x-www-form-urlencoded", urlencode(params).encode())
+    rendered = routes.handle(runtime, "POST", b"", FORM, urlencode(params).encode(), exchange=detached(routes.PROTOCOL))
     error = json.loads(rendered.body)["error_response"]
     assert (error["code"], error["msg"]) == (41, "Invalid arguments:apply_id"), error

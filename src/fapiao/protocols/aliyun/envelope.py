@@ -52,8 +52,6 @@ class Rendered:
     body: bytes
     content_type: str
     headers: Mapping[str, str] = field(default_factory=dict)
-    action: str | None = None  # the catalog's action it answers, if the request named one (metrics)
-    error: str | None = None  # its error code, if it is an error (metrics)
 
 
 def new_request_id() -> str:
@@ -150,22 +148,16 @@ def render_success(data: Mapping[str, object], *, action: str, request_id: str, 
     """HTTP 200 with the success document; XML root ``<{action}Response>``."""
     document = success_document(data, request_id)
     if fmt is Format.XML:
-        return Rendered(200, to_xml(document, f"{action}Response"), XML_CONTENT_TYPE, action=action)
-    return Rendered(200, to_json(document), JSON_CONTENT_TYPE, action=action)
+        return Rendered(200, to_xml(document, f"{action}Response"), XML_CONTENT_TYPE)
+    return Rendered(200, to_json(document), JSON_CONTENT_TYPE)
 
 
 def render_error(
-    error: RpcError,
-    *,
-    request_id: str,
-    host_id: str = DEFAULT_HOST_ID,
-    fmt: Format = Format.JSON,
-    action: str | None = None,
+    error: RpcError, *, request_id: str, host_id: str = DEFAULT_HOST_ID, fmt: Format = Format.JSON
 ) -> Rendered:
-    """The error's status and headers (``x-acs-retry-after`` for throttling) with the error document;
-    ``action``: the catalog's action the request named, if it named one."""
+    """The error's status and headers (``x-acs-retry-after`` for throttling) with the error document."""
     document = error_document(error, request_id, host_id)
     headers = error.response_headers()
     if fmt is Format.XML:
-        return Rendered(error.status, to_xml(document, ERROR_ROOT), XML_CONTENT_TYPE, headers, action, error.code)
-    return Rendered(error.status, to_json(document), JSON_CONTENT_TYPE, headers, action, error.code)
+        return Rendered(error.status, to_xml(document, ERROR_ROOT), XML_CONTENT_TYPE, headers)
+    return Rendered(error.status, to_json(document), JSON_CONTENT_TYPE, headers)

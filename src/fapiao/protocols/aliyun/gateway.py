@@ -24,9 +24,10 @@ from fapiao.auth.credentials import Credential
 from fapiao.auth.service import Refusal, Refused, authenticate_rpc
 from fapiao.domain.errors import DomainError
 from fapiao.domain.policies import RequestContext
+from fapiao.protocols.access import Exchange
 from fapiao.protocols.aliyun import errors, faults, signing
 from fapiao.protocols.aliyun.catalog import Call, Operation
-from fapiao.protocols.aliyun.envelope import Format, Rendered, new_request_id, render_error, render_success
+from fapiao.protocols.aliyun.envelope import Format, Rendered, render_error, render_success
 from fapiao.protocols.aliyun.headers import HeaderInput
 from fapiao.protocols.aliyun.operations import CATALOG
 from fapiao.protocols.aliyun.request import RpcRequest, decode_form, parse_request
@@ -62,6 +63,7 @@ def handle(
     headers: HeaderInput,
     body: bytes = b"",
     *,
+    exchange: Exchange,
     now: datetime | None = None,
     client: str | None = None,
     secure: bool = False,
@@ -69,21 +71,23 @@ def handle(
     """Answer one RPC request; never raises. ``client`` is the caller's address as the server saw it (the
     socket peer, or what a trusted proxy said), ``secure`` whether it came over HTTPS: RAM policy conditions
     (``acs:SourceIp``, ``acs:SecureTransport``) read them, and failed authentications count against the
-    address's budget."""
-    request_id = new_request_id()
+    address's budget. ``exchange`` holds the request's id and takes its action, caller and error code (the
+    access log)."""
+    request_id = exchange.request_id
     fmt = Format.JSON
     op: Operation | None = None
     throttle = rt.throttle
     try:
         req = parse_request(method, query_string, headers, body)
         fmt = req.format
+        exchange.claim(action=req.action)
         op = CATALOG.resolve(*req.route())
         moment = now or datetime.now(UTC)
         blocked = throttle.blocked(client)
         if blocked is not None:
             raise faults.throttled(blocked)
         try:
-            credential = authenticate(rt, req, moment, RequestContext.of(client, secure, moment))
+            credential = authenticate(rt, req, moment, RequestContext.of(client, secure, moment), exchange)
         except errors.RpcError as refused:
             throttle.failed(client)
             metrics.auth_failed(metrics.Protocol.ALIYUN, AUTH_FAILURES.get(refused.code, metrics.AuthFailure.OTHER))
@@ -96,29 +100,37 @@ def handle(
         document: Mapping[str, object] = {**SUCCESS_2017, "Data": data} if op.envelope else data
         return render_success(document, action=op.action, request_id=request_id, fmt=fmt)
     except errors.RpcError as error:
-        return render_error(error, request_id=request_id, fmt=fmt, action=op.action if op else None)
+        return _refused(error, exchange, fmt)
     except DomainError as error:
         if op is None:  # pragma: no cover - domain errors only come from operations
             raise
-        return render_error(faults.from_domain(error, op), request_id=request_id, fmt=fmt, action=op.action)
+        return _refused(faults.from_domain(error, op), exchange, fmt)
     except Exception:
-        log.exception("aliyun.internal_error", request_id=request_id, action=op.action if op else None)
-        return render_error(errors.internal_error(), request_id=request_id, fmt=fmt, action=op.action if op else None)
+        log.exception("aliyun.internal_error", action=op.action if op else None)  # the request id is bound
+        return _refused(errors.internal_error(), exchange, fmt)
 
 
-def refuse(error: errors.RpcError, query_string: bytes | str) -> Rendered:
+def refuse(error: errors.RpcError, query_string: bytes | str, exchange: Exchange) -> Rendered:
     """Answer a request refused before its body was read, in the format its query asks for (else JSON)."""
     try:
         fmt = Format.parse(decode_form(query_string).get("Format"))
     except errors.RpcError:
         fmt = Format.JSON
-    return render_error(error, request_id=new_request_id(), fmt=fmt)
+    return _refused(error, exchange, fmt)
 
 
-def authenticate(rt: Runtime, req: RpcRequest, now: datetime, context: RequestContext) -> Credential:
+def _refused(error: errors.RpcError, exchange: Exchange, fmt: Format) -> Rendered:
+    exchange.failed(error.code)
+    return render_error(error, request_id=exchange.request_id, fmt=fmt)
+
+
+def authenticate(
+    rt: Runtime, req: RpcRequest, now: datetime, context: RequestContext, exchange: Exchange
+) -> Credential:
     """The key's credential once timestamp, key, signature and nonce all check out (``auth.service``),
-    acting in the request's ``context``."""
+    acting in the request's ``context``; the key id it claims goes to the access log, whatever comes next."""
     creds = signing.credentials(req)
+    exchange.claim(caller=creds.access_key_id)
     signing.check_clock_skew(signing.parse_timestamp(creds.timestamp), now)
     token = creds.security_token
 

@@ -4,11 +4,14 @@ RPC does not serve with ``UnsupportedHTTPMethod`` (403, like the real gateway), 
 
 from __future__ import annotations
 
+from fapiao.protocols.access import Protocol
 from fapiao.protocols.aliyun import errors, gateway
+from fapiao.protocols.aliyun.envelope import new_request_id
 from fapiao.protocols.wire import Execution, WireAnswer, WireApp, WireRequest
 from fapiao.runtime import Runtime
 
 PATH = "/"
+PROTOCOL = Protocol("aliyun", new_request_id)
 
 
 def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
@@ -19,17 +22,16 @@ def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
             request.query,
             request.headers,
             request.body,
+            exchange=request.exchange,
             client=request.client,
             secure=request.secure,
         )
-        return WireAnswer(
-            rendered.status, rendered.content_type, rendered.body, rendered.headers, rendered.action, rendered.error
-        )
+        return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers)
 
     limit = runtime.settings.max_body_bytes
 
     def too_large(request: WireRequest) -> WireAnswer:
-        rendered = gateway.refuse(errors.request_too_large(limit), request.query)
-        return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers, error=rendered.error)
+        rendered = gateway.refuse(errors.request_too_large(limit), request.query, request.exchange)
+        return WireAnswer(rendered.status, rendered.content_type, rendered.body, rendered.headers)
 
     return WireApp(answer, execution=execution, max_body_bytes=limit, too_large=too_large)

@@ -1,19 +1,25 @@
 """The REST app (FastAPI): routes, docs and error rendering. ``fapiao.app`` builds it after start-up, off
-the event loop, so gateways and health answer before FastAPI and pydantic have even been imported."""
+the event loop, so gateways and health answer before FastAPI and pydantic have even been imported.
+
+The reference is Swagger UI at ``/api/docs``, over ``/api/v1/openapi.json``. Its script and style come from the
+``fastapi-offline`` package and are served from ``/api/docs/assets``, so the page works where no CDN can be
+reached (an offline sandbox, a locked-down network). Not ReDoc, which the same package ships: its page loads
+the Redocly logo from Redocly's CDN."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import structlog
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from fastapi_offline import FastAPIOffline
+from starlette.types import ASGIApp
 
 from fapiao import __version__
+from fapiao.protocols.access import AccessLog
 from fapiao.protocols.rest import errors as rest_errors
+from fapiao.protocols.rest import openapi
 from fapiao.protocols.rest.applications import router as applications_router
 from fapiao.protocols.rest.limits import MULTIPART_OVERHEAD, RequestLimits
 from fapiao.protocols.rest.routes import router as rest_router
@@ -33,23 +39,22 @@ refused with `409 IdempotencyKeyReused`. Errors are `{"error": {"code", "message
 
 
 def create_rest_app(runtime: Runtime) -> ASGIApp:
-    app = FastAPI(
+    app = FastAPIOffline(
         title="Fapiao",
         version=__version__,
         description=_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url=None,
+        docs_url="/api/docs",
         redoc_url=None,
+        static_url="/api/docs/assets",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
     )
     app.state.runtime = runtime
     rest_errors.install(app)
+    openapi.install(app)
     app.include_router(rest_router)
     app.include_router(applications_router)
     app.include_router(webhooks_router)
-
-    @app.get("/api/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(_docs_page())
 
     # Every body is limited; a document upload to its file limit plus the multipart framing around it.
     settings = runtime.settings
@@ -57,7 +62,8 @@ def create_rest_app(runtime: Runtime) -> ASGIApp:
     upload_limit = settings.max_document_bytes + MULTIPART_OVERHEAD
     uploads = {(method, upload.path): upload_limit for method in upload.methods or ()}
     _warn_unknown_routes(app, runtime)
-    return RequestIdMiddleware(RequestLimits(app, settings.max_body_bytes, uploads))
+    # Its id and access line; behind the server's front door (``app.FapiaoApp``) the request already has them.
+    return AccessLog(RequestLimits(app, settings.max_body_bytes, uploads))
 
 
 def _warn_unknown_routes(app: FastAPI, runtime: Runtime) -> None:
@@ -71,50 +77,3 @@ def _warn_unknown_routes(app: FastAPI, runtime: Runtime) -> None:
     for name in sorted(set(runtime.settings.rate_limits) - routes):
         if name.startswith("rest:"):
             log.warning("throttle.unknown_route", name=name)
-
-
-class RequestIdMiddleware:
-    """Give every request an id (``request.state.request_id``, echoed as ``X-Request-Id``).
-
-    Plain ASGI rather than ``@app.middleware("http")``, which runs the rest of the app in a second task with
-    memory streams (a third of a millisecond per request).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = str(uuid.uuid4())
-        scope.setdefault("state", {})["request_id"] = request_id
-        header = (b"x-request-id", request_id.encode())
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(name.lower() == b"x-request-id" for name, _ in headers):
-                    headers.append(header)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
-def _docs_page() -> str:
-    """A self-contained reference page rendered from the OpenAPI document (no CDN: sandboxes are often offline)."""
-    return """<!doctype html><html><head><meta charset="utf-8"><title>Fapiao API</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-code,pre{background:#f4f4f4;padding:.1rem .3rem}h2{border-bottom:1px solid #ddd}.m{font-weight:bold;width:4rem;
-display:inline-block}</style></head><body><h1>Fapiao REST API</h1><p id="d"></p><div id="ops">Loading…</div>
-<script>
-fetch('/api/v1/openapi.json').then(r=>r.json()).then(spec=>{
- document.getElementById('d').innerText=spec.info.description;
- const out=[];
- for(const [path,ops] of Object.entries(spec.paths)){for(const [m,op] of Object.entries(ops)){
-  const params=(op.parameters||[]).map(p=>`<code>${p.name}</code>${p.required?'*':''}`).join(' ');
-  out.push(`<h2><span class="m">${m.toUpperCase()}</span> <code>${path}</code></h2><p>${op.summary||''}</p>`+
-   `<p>${(op.description||'').replace(/</g,'&lt;')}</p>${params?'<p>Parameters: '+params+'</p>':''}`);}}
- document.getElementById('ops').innerHTML=out.join('');});
-</script><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p></body></html>"""

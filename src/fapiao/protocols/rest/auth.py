@@ -25,6 +25,7 @@ from fapiao import metrics
 from fapiao.auth.credentials import lookup_access_key
 from fapiao.domain.errors import Unauthenticated
 from fapiao.domain.policies import RequestContext
+from fapiao.protocols import access
 from fapiao.runtime import Runtime
 from fapiao.throttling import OPERATOR_CALLER, Scope, Throttled, TooManyRequests, key_caller
 from fapiao.usecases.actor import Actor, ActorKind
@@ -98,6 +99,7 @@ def _basic_actor(request: Request) -> Actor:
         sep = ""
     if not sep:
         raise _Refused(metrics.AuthFailure.MALFORMED, "the Basic credentials are not valid base64 of id:secret")
+    access.note_caller(request.scope, key_id)  # the id it claims, never the secret
     credential = lookup_access_key(get_runtime(request), key_id)
     if credential is None:
         raise _Refused(metrics.AuthFailure.UNKNOWN_KEY, _NO_SUCH_KEY, field="key_id")
@@ -157,6 +159,7 @@ def operator(request: Request, _: Annotated[object, Depends(bearer_scheme)] = No
         rt.throttle.failed(address)
         metrics.auth_failed(metrics.Protocol.REST, metrics.AuthFailure.BAD_TOKEN)
         raise Unauthenticated("send Authorization: Bearer <operator token>")
+    access.note_caller(request.scope, OPERATOR_CALLER)
     _refuse_if_throttled(rt.throttle.admit(OPERATOR_CALLER, action_of(request)))
     return Actor(ActorKind.OPERATOR, "api")
 

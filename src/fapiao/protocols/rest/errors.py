@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fapiao import metrics
 from fapiao.domain.errors import DomainError
+from fapiao.protocols import access
 from fapiao.protocols.native import status_and_code
 from fapiao.throttling import TooManyRequests
 
@@ -30,10 +28,10 @@ _HTTP_CODES = {
 
 
 def request_id(request: Request) -> str:
-    rid = getattr(request.state, "request_id", None)
-    if rid is None:
-        rid = request.state.request_id = str(uuid.uuid4())
-    return str(rid)
+    """The id ``protocols.access`` gave the request (the REST app is always served behind it)."""
+    exchange = access.exchange_of(request.scope)
+    assert exchange is not None, "the REST app runs behind access.AccessLog or the server's front door"
+    return exchange.request_id
 
 
 def error_response(
@@ -44,9 +42,9 @@ def error_response(
     field: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    access.note_failure(request.scope, code)
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Basic realm="fapiao"'}
-    metrics.note(request.scope, None, code)
     return JSONResponse(
         {"error": {"code": code, "message": message, "field": field}, "request_id": request_id(request)},
         status_code=status,
@@ -79,7 +77,7 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", request_id=request_id(request), path=request.url.path)
+    log.exception("unhandled error", path=request.url.path)  # the request id is bound to every line
     return error_response(request, 500, "InternalError", "the server failed to answer; the error is logged")
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fapiao import metrics
+from fapiao.protocols import access
 from fapiao.protocols.wire import content_length
 
 # Room for the multipart framing around an uploaded file: boundaries, part headers, the other form fields.
@@ -73,9 +73,11 @@ class RequestLimits:
 
 
 async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str) -> None:
-    """The REST error envelope, with the request id the request-id layer outside gave the request."""
-    request_id = scope.get("state", {}).get("request_id", "")
-    metrics.note(scope, None, code)
+    """The REST error envelope, with the request id ``protocols.access`` gave the request outside."""
+    exchange = access.exchange_of(scope)
+    assert exchange is not None, "RequestLimits runs behind access.AccessLog or the server's front door"
+    exchange.failed(code)
+    request_id = exchange.request_id
     body = json.dumps(
         {
             "error": {"code": code, "message": message, "field": None},

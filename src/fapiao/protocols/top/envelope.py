@@ -49,8 +49,6 @@ Value: TypeAlias = "str | int | bool | datetime | ListOf | Mapping[str, Value] |
 class Rendered:
     body: bytes
     media_type: str
-    action: str | None = None  # the catalog's method it answers, if the request named one (metrics)
-    error: str | None = None  # its error code, if it is an error (metrics)
 
 
 def list_layer_name(type_name: str) -> str:

@@ -4,14 +4,14 @@ Pipeline: parse (query + body merged) → the common checks (method, app key, si
 format, session: ``checks``, with the app and session from ``auth.service``) → throttling (7) → the
 catalog's parameter checks (40/41) → the handler → the envelope. An address over its budget of failed
 authentications (``fapiao.throttling``) is refused (7) before the app is looked up or a signature checked.
-Every outcome is HTTP 200 with a ``request_id``; an unexpected failure is logged and answered as code 10,
-never as a 500 (taobaopy would retry a 5xx). Sessions, signatures and secrets never reach the log.
+Every outcome is HTTP 200 with a ``request_id`` (the one ``protocols.access`` gave the request); a refusal is
+recorded for the access log (code, sub_code), an unexpected failure is logged and answered as code 10, never
+as a 500 (taobaopy would retry a 5xx). Sessions, signatures and secrets never reach the log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -20,6 +20,7 @@ import structlog
 from fapiao import metrics
 from fapiao.auth.service import AuthenticatedApp, Refusal, Refused, authenticate_top
 from fapiao.domain.errors import DomainError
+from fapiao.protocols.access import Exchange, Protocol
 from fapiao.protocols.top import errors
 from fapiao.protocols.top.catalog import CATALOG, SESSION_RULES, Call, business_error_for
 from fapiao.protocols.top.checks import CheckedRequest, Rejected, check_signed, check_target
@@ -42,6 +43,7 @@ log = structlog.get_logger(__name__)
 
 
 PATH = "/router/rest"
+PROTOCOL = Protocol("top", new_request_id)
 
 
 def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
@@ -50,53 +52,58 @@ def wire_app(runtime: Runtime, execution: Execution) -> WireApp:
     def answer(request: WireRequest) -> WireAnswer:
         content_type = next((v.decode("latin-1") for k, v in request.headers if k.lower() == b"content-type"), None)
         body = request.body if request.method == "POST" else b""
-        rendered = handle(runtime, request.method, request.query, content_type, body, address=request.client)
-        return WireAnswer(200, rendered.media_type, rendered.body, {}, rendered.action, rendered.error)
+        rendered = handle(
+            runtime,
+            request.method,
+            request.query,
+            content_type,
+            body,
+            exchange=request.exchange,
+            address=request.client,
+        )
+        return WireAnswer(200, rendered.media_type, rendered.body, {})
 
     limit = runtime.settings.max_body_bytes
 
     def too_large(request: WireRequest) -> WireAnswer:
         """43, as for any body it cannot use, in TOP's HTTP 200 (its SDKs raise a bare error on any other)."""
-        request_id = new_request_id()
         error = platform_error(Code.PARAMETER_ERROR, sub_msg=f"the request body is larger than {limit} bytes")
-        log.info("top.refused", request_id=request_id, code=error.code, sub_msg=error.sub_msg)
-        rendered = render_error(error, fmt=_query_format(request.query), request_id=request_id)
-        return WireAnswer(200, rendered.media_type, rendered.body, {}, error=str(error.code))
+        rendered = _refused(error, request.exchange, _query_format(request.query))
+        return WireAnswer(200, rendered.media_type, rendered.body, {})
 
     return WireApp(answer, execution=execution, max_body_bytes=limit, too_large=too_large)
 
 
 def handle(
-    rt: Runtime, http_method: str, query: bytes, content_type: str | None, body: bytes, *, address: str | None = None
+    rt: Runtime,
+    http_method: str,
+    query: bytes,
+    content_type: str | None,
+    body: bytes,
+    *,
+    exchange: Exchange,
+    address: str | None = None,
 ) -> Rendered:
-    """Answer one request from ``address`` (the client's, for its failure budget); never raises."""
-    request_id = new_request_id()
+    """Answer one request from ``address`` (the client's, for its failure budget); never raises. ``exchange``
+    holds the request's id and takes its method, app key and error code (the access log)."""
+    request_id = exchange.request_id
     fmt = _query_format(query)
-    method = app_key = None
     try:
         params = parse_request(http_method, query, content_type, body).params
         fmt = requested_format(params)
-        method, app_key = params.get("method"), params.get("app_key")
-        return replace(_dispatch(rt, params, request_id, address), action=method)
+        exchange.claim(action=params.get("method"), caller=params.get("app_key"))
+        return _dispatch(rt, params, request_id, address)
     except TopError as error:
-        log.info(
-            "top.refused",
-            request_id=request_id,
-            method=method,
-            app_key=app_key,
-            code=error.code,
-            sub_code=error.sub_code,
-        )
-        return _labelled(render_error(error, fmt=fmt, request_id=request_id), method, error)
+        return _refused(error, exchange, fmt)
     except Exception:
-        log.exception("top.failed", request_id=request_id, method=method, app_key=app_key)
+        log.exception("top.failed", method=exchange.action, app_key=exchange.caller)  # the request id is bound
         failure = platform_error(Code.SERVICE_CURRENTLY_UNAVAILABLE, sub_msg=f"the error is logged as {request_id}")
-        return _labelled(render_error(failure, fmt=fmt, request_id=request_id), method, failure)
+        return _refused(failure, exchange, fmt)
 
 
-def _labelled(rendered: Rendered, method: str | None, error: TopError) -> Rendered:
-    """An error answer with what the metrics count it by: the method if the catalog has it, the error's code."""
-    return replace(rendered, action=method if method in CATALOG else None, error=str(error.code))
+def _refused(error: TopError, exchange: Exchange, fmt: Format) -> Rendered:
+    exchange.failed(error.code, error.sub_code)
+    return render_error(error, fmt=fmt, request_id=exchange.request_id)
 
 
 def _dispatch(rt: Runtime, params: Mapping[str, str], request_id: str, address: str | None) -> Rendered:

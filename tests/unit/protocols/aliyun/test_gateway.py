@@ -13,7 +13,8 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from fapiao.items import service as items
-from fapiao.protocols.aliyun import gateway, signing
+from fapiao.protocols.access import detached
+from fapiao.protocols.aliyun import gateway, routes, signing
 from fapiao.runtime import Runtime
 from fapiao.titles import service as titles
 from fapiao.usecases.actor import OPERATOR
@@ -37,7 +38,7 @@ def _call(
         **(params or {}),
     }
     query["Signature"] = signing.v1_signature(signing.v1_string_to_sign("POST", query), who.secret)
-    answer = gateway.handle(rt, "POST", urlencode(query), {}, now=now)
+    answer = gateway.handle(rt, "POST", urlencode(query), {}, exchange=detached(routes.PROTOCOL), now=now)
     if answer.content_type.startswith("text/xml"):
         return answer.status, ET.fromstring(answer.body)  # noqa: S314 - our own server's answer
     return answer.status, json.loads(answer.body)
@@ -116,7 +117,7 @@ def test_a_v3_credential_no_key_could_have_is_not_found_without_a_statement(runt
         "authorization": f"ACS3-HMAC-SHA256 Credential={key_id},SignedHeaders=host,Signature=00",
     }
     with all_statements(runtime.db) as seen:
-        answer = gateway.handle(runtime, "POST", b"", headers, now=NOW)
+        answer = gateway.handle(runtime, "POST", b"", headers, exchange=detached(routes.PROTOCOL), now=NOW)
     assert (answer.status, json.loads(answer.body)["Code"]) == (404, "InvalidAccessKeyId.NotFound")
     assert seen == []
 
