@@ -1,6 +1,7 @@
 """The process's ASGI app: the wire gateways, health and metrics by exact path; everything else goes to the
 REST app, which is built on a background thread once the server has started. Every HTTP request passes
-``protocols.access.serve`` first: one request id, bound to its log lines, and one access line.
+``protocols.access.serve`` first: one request id, bound to its log lines, one access line, and (for the
+protocols) one count in the request metrics, read from the same exchange (``metrics.RequestMetrics``).
 
 Start-up is what a developer's test suite waits for on every run, and importing FastAPI and pydantic and
 building the REST routes was a third of it; the gateways and ``/healthz`` need neither, so they answer
@@ -15,10 +16,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from fapiao import health
 from fapiao.logging import configure_logging
+from fapiao.metrics import RequestMetrics
 from fapiao.protocols import access
 from fapiao.protocols.aliyun import operations as aliyun_operations
 from fapiao.protocols.aliyun import routes as aliyun_routes
@@ -69,13 +71,24 @@ class FapiaoApp:
     ) -> None:
         self.runtime = runtime
         execution = wire_execution(runtime)
+        settings = runtime.settings
         # path → the app and the protocol it speaks (the access log's name and the shape of its request ids)
         self.routes: dict[str, tuple[ASGIApp, access.Protocol]] = {
             aliyun_routes.PATH: (aliyun_routes.wire_app(runtime, execution), aliyun_routes.PROTOCOL),
             top_routes.PATH: (top_routes.wire_app(runtime, execution), top_routes.PROTOCOL),
             "/healthz": (WireApp(_health, methods=("GET", "HEAD"), execution=INLINE), access.OTHER),
-            "/metrics": (WireApp(_metrics, methods=("GET",), execution=threaded()), access.OTHER),
         }
+        if settings.metrics_port is None:  # else `fapiao serve` serves them on their own port
+            metrics = health.metrics_answer(runtime.db, settings.metrics_token)
+            self.routes["/metrics"] = (WireApp(metrics, methods=("GET",), execution=threaded()), access.OTHER)
+        self._readiness = health.ReadinessApp(runtime.db)  # not a WireApp: the front door stamps its answer
+        # Each answered request is counted from its exchange, as its access line is written.
+        self._observer = RequestMetrics(
+            {
+                aliyun_routes.PROTOCOL.name: [action for _, action in aliyun_operations.CATALOG.operations],
+                top_routes.PROTOCOL.name: list(top_catalog.CATALOG),
+            }
+        )
         self._build_rest = build_rest
         self._background = background
         self._rest: Future[ASGIApp] | None = None
@@ -91,10 +104,13 @@ class FapiaoApp:
         path: str = scope["path"]
         route = self.routes.get(path)
         if route is not None:  # a WireApp: it sends the id and records the status itself
-            await access.serve(route[0], scope, receive, send, route[1], sets_id=True)
+            await access.serve(route[0], scope, receive, send, route[1], sets_id=True, observer=self._observer)
+            return
+        if path == "/readyz":
+            await access.serve(self._readiness, scope, receive, send, access.OTHER, sets_id=False)
             return
         protocol = access.REST if path.startswith("/api/") else access.OTHER
-        await access.serve(self._rest_app, scope, receive, send, protocol, sets_id=False)
+        await access.serve(self._rest_app, scope, receive, send, protocol, sets_id=False, observer=self._observer)
 
     async def _rest_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         rest = await asyncio.wrap_future(self._rest_future())
@@ -141,7 +157,3 @@ def wire_execution(runtime: Runtime) -> Execution:
 
 def _health(_request: WireRequest) -> WireAnswer:
     return WireAnswer(200, "text/plain; charset=utf-8", b"ok", {})
-
-
-def _metrics(_request: WireRequest) -> WireAnswer:
-    return WireAnswer(200, CONTENT_TYPE_LATEST, generate_latest(), {})

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     # policy's acs:SourceIp and acs:SecureTransport read it), and nobody can claim another address.
     trusted_proxies: str | None = None
     max_document_bytes: int = 5 * 1024 * 1024
+    # The metrics page (docs/operations.md "Logs and metrics"): on the server's port at /metrics, or on a port
+    # of its own (served by ``fapiao serve``'s main process, which adds up every worker's counts); a bearer
+    # token to read it, if set.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    metrics_token: str | None = Field(default=None, repr=False)
     log_level: str = "INFO"  # DEBUG, INFO (one access line per request), WARNING, ERROR or CRITICAL
     log_format: LogFormat = LogFormat.JSON
     # Request limits (docs/operations.md). Bodies: every REST route and both wire gateways; a document upload

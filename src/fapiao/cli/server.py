@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fapiao.cli.base import cli, output, runtime, state
 from fapiao.cli.failures import Failure
 from fapiao.demo import seed as demo_service
+
+if TYPE_CHECKING:
+    from fapiao.settings import Settings
 
 
 def _endpoint(host: str, port: int) -> str:
@@ -95,17 +103,65 @@ def serve(host: str, port: int, workers: int, with_demo: bool, no_migrate: bool,
     os.environ["FAPIAO_DATA_DIR"] = str(settings.data_dir)
     in_process = settings.is_sqlite if webhook_worker is None else webhook_worker
     os.environ["FAPIAO_RUN_WORKER"] = "1" if in_process else "0"
-    uvicorn.run(
-        "fapiao.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # uvicorn's lines go to the root handler ``configure_logging`` installed, not its own
-        access_log=False,  # protocols.access writes one line per request, with what uvicorn cannot know
-        **uvicorn_options(settings),
-    )
+    with metrics_directory(workers), metrics_port(settings):
+        uvicorn.run(
+            "fapiao.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            log_config=None,  # uvicorn's lines go to the root handler ``configure_logging`` installed, not its own
+            access_log=False,  # protocols.access writes one line per request, with what uvicorn cannot know
+            **uvicorn_options(settings),
+        )
+
+
+@contextmanager
+def metrics_directory(workers: int) -> Iterator[None]:
+    """With several worker processes, each counts into files of prometheus-client's multi-process mode and
+    whichever answers a scrape adds them all up. The directory is ``PROMETHEUS_MULTIPROC_DIR`` if set (its
+    files from an earlier run are removed first, as prometheus-client requires), else a temporary one removed
+    at exit. The variable must be set before a worker imports prometheus-client: workers are new processes."""
+    from fapiao.metrics import MULTIPROC_DIR
+
+    given = os.environ.get(MULTIPROC_DIR)
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink(missing_ok=True)
+        yield
+        return
+    if workers <= 1:
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="fapiao-metrics-")
+    os.environ[MULTIPROC_DIR] = directory
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_DIR, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def metrics_port(settings: Settings) -> Iterator[None]:
+    """``FAPIAO_METRICS_PORT``: this process serves the metrics page on its own port (with several workers this
+    is uvicorn's supervising process, which reads every worker's files). Its backlog gauges read the store with
+    a connection of their own."""
+    if settings.metrics_port is None:
+        yield
+        return
+    from fapiao.health import serve_metrics
+    from fapiao.store.db import Database
+
+    database = Database(settings.resolved_database_url)
+    stop = serve_metrics(database, settings.metrics_host, settings.metrics_port, settings.metrics_token)
+    try:
+        yield
+    finally:
+        stop()
+        database.dispose()
 
 
 # `db backup` and `db prune` live with the rest of the upkeep; they join the group whenever it loads.

@@ -27,9 +27,9 @@ def worker(once: bool, concurrency: int, interval: float | None, metrics_port: i
     rt = runtime()
     configure_logging(rt.settings.log_level, rt.settings.log_format)  # scrubbed JSON lines, like the server's
     if metrics_port is not None:
-        from prometheus_client import start_http_server
+        from fapiao.health import serve_metrics
 
-        start_http_server(metrics_port, addr=metrics_host)
+        serve_metrics(rt.db, metrics_host, metrics_port, rt.settings.metrics_token)
     work = Worker(rt, concurrency=concurrency)
     if once:
         return work.run_once()

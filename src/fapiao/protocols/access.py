@@ -6,7 +6,8 @@ else a fresh id in the protocol's own shape (an Alibaba ``RequestId`` is an uppe
 ``request_id`` 12-13 base-36 characters). The id goes into an ``Exchange`` in the ASGI scope, which the
 protocol reads instead of minting its own (so the body's id is the header's) and fills in with what only it
 learns: the action, the caller, the error code. The id is bound to every log line of the request (structlog
-contextvars), and when the answer is sent one ``access`` line says what happened.
+contextvars), and when the answer is sent one ``access`` line says what happened, and an observer (the
+request metrics, ``fapiao.metrics.RequestMetrics``) reads the same exchange.
 
 Hand-written rather than asgi-correlation-id or a Starlette middleware: the wire gateways reach no
 framework (``protocols.wire``), and the protocol has to know the id before it renders its body.
@@ -33,6 +34,10 @@ REQUEST_ID_HEADER = b"x-request-id"
 _USABLE_ID = re.compile(rb"[A-Za-z0-9_.:\-]{1,128}")
 # What a client claims (an access key id, an action) is logged at most this long.
 MAX_CLAIM = 128
+
+
+# Told about each answered request once, with its duration in seconds, when its access line is written.
+Observer = Callable[["Exchange", float], None]
 
 
 def _uuid4() -> str:
@@ -126,8 +131,17 @@ def note_failure(scope: Scope, code: str) -> None:
         exchange.failed(code)
 
 
-async def serve(app: ASGIApp, scope: Scope, receive: Receive, send: Send, protocol: Protocol, *, sets_id: bool) -> None:
-    """Run ``app`` for one HTTP request under its exchange, then log the access line.
+async def serve(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    protocol: Protocol,
+    *,
+    sets_id: bool,
+    observer: Observer | None = None,
+) -> None:
+    """Run ``app`` for one HTTP request under its exchange, then log the access line and tell ``observer``.
 
     ``sets_id``: the app writes ``X-Request-ID`` and the status into the exchange itself (``wire.WireApp``,
     the hot path); otherwise the answer's start message is looked at on its way out."""
@@ -145,7 +159,9 @@ async def serve(app: ASGIApp, scope: Scope, receive: Receive, send: Send, protoc
             exchange.status = 500
         raise
     finally:
-        _log(exchange, scope)
+        seconds = _log(exchange, scope)
+        if observer is not None and exchange.status is not None:  # a request never answered is not counted
+            observer(exchange, seconds)
         # After a failure the id stays bound, so the server's own report of it ("Exception in ASGI application")
         # carries it too; the server runs each request in a task of its own, which ends with it.
         if not failed:
@@ -167,18 +183,20 @@ def _stamping(send: Send, exchange: Exchange) -> Send:
     return stamped
 
 
-def _log(exchange: Exchange, scope: Scope) -> None:
+def _log(exchange: Exchange, scope: Scope) -> float:
+    """Write the access line; return the request's duration in seconds."""
     if exchange.action is None and exchange.protocol == REST.name:
         route = scope.get("route")  # set by FastAPI's router on the same scope when a route matched
         template = getattr(route, "path", None)
         if template is not None:
             exchange.action = f"{exchange.method} {template}"
+    seconds = time.perf_counter() - exchange.started
     fields: dict[str, object] = {
         "protocol": exchange.protocol,
         "action": exchange.action,
         "caller": exchange.caller,
         "status": exchange.status,
-        "duration_ms": round((time.perf_counter() - exchange.started) * 1000, 3),
+        "duration_ms": round(seconds * 1000, 3),
         "client": exchange.client,
     }
     if exchange.code is not None:
@@ -189,6 +207,7 @@ def _log(exchange: Exchange, scope: Scope) -> None:
         fields["http_method"] = exchange.method
         fields["path"] = exchange.path[: MAX_CLAIM * 2]
     log.info("access", **fields)
+    return seconds
 
 
 class AccessLog:

@@ -6,6 +6,7 @@ the rule that failed, so a caller learns both which parameter and why.
 
 from __future__ import annotations
 
+from fapiao import metrics
 from fapiao.auth.credentials import Credential
 from fapiao.domain.errors import DomainError, Reason
 from fapiao.domain.policies import Decision
@@ -54,6 +55,7 @@ def throttled(refusal: Throttled) -> RpcError:
     """A caller over its budget is the user flow control the real gateway answers (``Throttling.User``); an
     address over its budget of failed authentications is no user: generic ``Throttling``. Both carry
     ``x-acs-retry-after``, so the current SDK raises ``ThrottlingException`` with the wait."""
+    metrics.throttled(metrics.Protocol.ALIYUN, refusal.scope.value)
     if refusal.scope is Scope.ADDRESS:
         return errors.throttling(refusal.retry_after_ms)
     return errors.throttling_user(refusal.retry_after_ms)

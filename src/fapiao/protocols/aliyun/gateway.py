@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from fapiao import metrics
 from fapiao.auth.credentials import Credential
 from fapiao.auth.service import Refusal, Refused, authenticate_rpc
 from fapiao.domain.errors import DomainError
@@ -35,6 +36,21 @@ from fapiao.throttling import key_caller
 
 log = structlog.get_logger(__name__)
 
+# Each refusal of ``authenticate`` as a reason of the authentication-failure metric.
+AUTH_FAILURES: dict[str, metrics.AuthFailure] = {
+    errors.Code.ACCESS_KEY_NOT_FOUND: metrics.AuthFailure.UNKNOWN_KEY,
+    errors.Code.ACCESS_KEY_INACTIVE: metrics.AuthFailure.UNKNOWN_KEY,
+    errors.Code.ACCESS_KEY_DISABLED: metrics.AuthFailure.UNKNOWN_KEY,
+    errors.Code.SIGNATURE_DOES_NOT_MATCH: metrics.AuthFailure.BAD_SIGNATURE,
+    errors.Code.INCOMPLETE_SIGNATURE: metrics.AuthFailure.BAD_SIGNATURE,
+    errors.Code.TIMESTAMP_EXPIRED: metrics.AuthFailure.EXPIRED_TIMESTAMP,
+    errors.Code.TIMESTAMP_FORMAT: metrics.AuthFailure.MALFORMED,
+    errors.Code.SIGNATURE_NONCE_USED: metrics.AuthFailure.REPLAYED_NONCE,
+    errors.Code.MISSING_PARAMETER: metrics.AuthFailure.MISSING_CREDENTIALS,
+    errors.Code.SECURITY_TOKEN_EXPIRED: metrics.AuthFailure.BAD_TOKEN,
+    errors.Code.SECURITY_TOKEN_MALFORMED: metrics.AuthFailure.BAD_TOKEN,
+    errors.Code.SECURITY_TOKEN_MISMATCH: metrics.AuthFailure.BAD_TOKEN,
+}
 SUCCESS_2017 = {"Code": "Success", "Message": "Successful!", "Success": True}
 # A timestamp up to 15 minutes ahead stays acceptable for 30 minutes, so its nonce must be kept that long.
 NONCE_WINDOW = 2 * signing.CLOCK_SKEW
@@ -72,8 +88,9 @@ def handle(
             raise faults.throttled(blocked)
         try:
             credential = authenticate(rt, req, moment, RequestContext.of(client, secure, moment), exchange)
-        except errors.RpcError:
+        except errors.RpcError as refused:
             throttle.failed(client)
+            metrics.auth_failed(metrics.Protocol.ALIYUN, AUTH_FAILURES.get(refused.code, metrics.AuthFailure.OTHER))
             raise
         faults.authorise(op, credential)
         limited = throttle.admit(key_caller(credential.actor.key_id), op.action)

@@ -21,7 +21,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic, HTTPBearer
 
-from fapiao.auth.credentials import resolve_access_key
+from fapiao import metrics
+from fapiao.auth.credentials import lookup_access_key
 from fapiao.domain.errors import Unauthenticated
 from fapiao.domain.policies import RequestContext
 from fapiao.protocols import access
@@ -45,8 +46,9 @@ def authenticate(request: Request, _: Annotated[object, Depends(basic_scheme)] =
     _refuse_if_throttled(throttle.blocked(address))
     try:
         actor = _basic_actor(request)
-    except Unauthenticated:
+    except Unauthenticated as refused:
         throttle.failed(address)
+        metrics.auth_failed(metrics.Protocol.REST, getattr(refused, "why", metrics.AuthFailure.OTHER))
         raise
     _refuse_if_throttled(throttle.admit(key_caller(actor.key_id), action_of(request)))
     return actor
@@ -68,25 +70,41 @@ _THROTTLED_MESSAGES = {
 
 def _refuse_if_throttled(refusal: Throttled | None) -> None:
     if refusal is not None:
+        metrics.throttled(metrics.Protocol.REST, refusal.scope.value)
         message = f"{_THROTTLED_MESSAGES[refusal.scope]}; retry after {refusal.retry_after} s"
         raise TooManyRequests(message, refusal)
+
+
+class _Refused(Unauthenticated):
+    """An authentication failure, with its reason for the metrics (answered like any ``Unauthenticated``)."""
+
+    def __init__(self, why: metrics.AuthFailure, message: str, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.why = why
+
+
+_NO_SUCH_KEY = "the access key does not exist or is disabled"
 
 
 def _basic_actor(request: Request) -> Actor:
     header = request.headers.get("authorization", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        raise Unauthenticated("send Authorization: Basic base64(access_key_id:access_key_secret)")
+        raise _Refused(
+            metrics.AuthFailure.MISSING_CREDENTIALS, "send Authorization: Basic base64(access_key_id:access_key_secret)"
+        )
     try:
         key_id, sep, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise Unauthenticated("the Basic credentials are not valid base64 of id:secret") from None
+        sep = ""
     if not sep:
-        raise Unauthenticated("the Basic credentials are not valid base64 of id:secret")
+        raise _Refused(metrics.AuthFailure.MALFORMED, "the Basic credentials are not valid base64 of id:secret")
     access.note_caller(request.scope, key_id)  # the id it claims, never the secret
-    credential = resolve_access_key(get_runtime(request), key_id)
+    credential = lookup_access_key(get_runtime(request), key_id)
+    if credential is None:
+        raise _Refused(metrics.AuthFailure.UNKNOWN_KEY, _NO_SUCH_KEY, field="key_id")
     if not hmac.compare_digest(credential.secret.encode(), secret.encode()):
-        raise Unauthenticated("the access key does not exist or is disabled", field="key_id")
+        raise _Refused(metrics.AuthFailure.BAD_SIGNATURE, _NO_SUCH_KEY, field="key_id")
     return credential.within(request_context(request)).actor
 
 
@@ -139,6 +157,7 @@ def operator(request: Request, _: Annotated[object, Depends(bearer_scheme)] = No
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
         rt.throttle.failed(address)
+        metrics.auth_failed(metrics.Protocol.REST, metrics.AuthFailure.BAD_TOKEN)
         raise Unauthenticated("send Authorization: Bearer <operator token>")
     access.note_caller(request.scope, OPERATOR_CALLER)
     _refuse_if_throttled(rt.throttle.admit(OPERATOR_CALLER, action_of(request)))

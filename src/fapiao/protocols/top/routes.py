@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 import structlog
 
+from fapiao import metrics
 from fapiao.auth.service import AuthenticatedApp, Refusal, Refused, authenticate_top
 from fapiao.domain.errors import DomainError
 from fapiao.protocols.access import Exchange, Protocol
@@ -145,6 +146,7 @@ def _authenticated(
     if not isinstance(result, Refused):
         return result
     throttle.failed(address)
+    metrics.auth_failed(metrics.Protocol.TOP, _auth_failure(result))
     match result.refusal:
         case Refusal.UNKNOWN_CREDENTIAL:
             raise errors.invalid_app_key()
@@ -157,10 +159,35 @@ def _authenticated(
             raise result.verdict.error
 
 
+_REFUSALS = {
+    Refusal.UNKNOWN_CREDENTIAL: metrics.AuthFailure.UNKNOWN_KEY,
+    Refusal.UNKNOWN_SESSION: metrics.AuthFailure.UNKNOWN_SESSION,
+    Refusal.SESSION_EXPIRED: metrics.AuthFailure.EXPIRED_SESSION,
+}
+# What ``check_signed`` rejected, by its code.
+_REJECTIONS: dict[int, metrics.AuthFailure] = {
+    Code.MISSING_SIGNATURE: metrics.AuthFailure.MISSING_CREDENTIALS,
+    Code.INVALID_SIGNATURE: metrics.AuthFailure.BAD_SIGNATURE,
+    Code.MISSING_TIMESTAMP: metrics.AuthFailure.MISSING_CREDENTIALS,
+    Code.INVALID_TIMESTAMP: metrics.AuthFailure.EXPIRED_TIMESTAMP,
+    Code.MISSING_SESSION: metrics.AuthFailure.MISSING_CREDENTIALS,
+}
+
+
+def _auth_failure(result: Refused[CheckedRequest | Rejected]) -> metrics.AuthFailure:
+    if result.refusal in _REFUSALS:
+        return _REFUSALS[result.refusal]
+    verdict = result.verdict
+    if isinstance(verdict, Rejected) and verdict.error.code in _REJECTIONS:
+        return _REJECTIONS[verdict.error.code]
+    return metrics.AuthFailure.OTHER
+
+
 _SUB_CODES = {Scope.CALLER: errors.APP_LIMIT, Scope.ACTION: errors.APP_API_LIMIT, Scope.ADDRESS: errors.ADDRESS_LIMIT}
 
 
 def _limited(refusal: Throttled) -> TopError:
+    metrics.throttled(metrics.Protocol.TOP, refusal.scope.value)
     return errors.app_call_limited(_SUB_CODES[refusal.scope], refusal.retry_after)
 
 
