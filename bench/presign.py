@@ -175,9 +175,9 @@ def top_md5(app: TopApp, method: str, business: Mapping[str, str] | Callable[[],
 
 def sts_get_caller_identity(access_key_id: str = "AKIDBENCHMARK", secret: str = "bench-secret") -> Signer:  # noqa: S107
     """botocore's SigV4-signed ``sts:GetCallerIdentity`` (form body), as boto3 sends it."""
-    from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
-    from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
-    from botocore.credentials import Credentials  # type: ignore[import-untyped]
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
 
     credentials = Credentials(access_key_id, secret)
     body = "Action=GetCallerIdentity&Version=2011-06-15"

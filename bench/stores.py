@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, func, insert, select, text, update
 from sqlalchemy.engine import make_url
-from tqdm import tqdm  # type: ignore[import-untyped]
+from tqdm import tqdm
 
 from bench.servers import base_env
 
