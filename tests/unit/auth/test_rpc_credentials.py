@@ -6,9 +6,7 @@
 from __future__ import annotations
 
 import json
-import secrets
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +16,7 @@ from sqlalchemy import update
 from fapiao.accounts import service as accounts
 from fapiao.accounts.commands import AttachPolicy, CreateAccessKey, CreateRamUser, DetachPolicy, SetAccessKeyEnabled
 from fapiao.protocols.access import detached
-from fapiao.protocols.aliyun import gateway, routes, signing
+from fapiao.protocols.aliyun import gateway, routes
 from fapiao.runtime import Runtime
 from fapiao.store.tables import AccessKey, Account
 from fapiao.titles import service as titles
@@ -26,6 +24,7 @@ from fapiao.titles.commands import ChangeTitle, Decision, ReviewTitle
 from fapiao.usecases.actor import OPERATOR
 from tests import factories
 from tests.support.cli import Cli
+from tests.support.rpc import v1_query
 from tests.support.statements import statements_matching
 
 V2017, V2023 = "2017-12-14", "2023-09-30"
@@ -34,19 +33,7 @@ READ_TITLES = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["bss
 
 
 def signed_query(key: tuple[str, str], action: str, version: str) -> str:
-    key_id, secret = key
-    query = {
-        "Action": action,
-        "Version": version,
-        "Format": "JSON",
-        "AccessKeyId": key_id,
-        "SignatureMethod": "HMAC-SHA1",
-        "SignatureVersion": "1.0",
-        "SignatureNonce": secrets.token_hex(16),
-        "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    query["Signature"] = signing.v1_signature(signing.v1_string_to_sign("POST", query), secret)
-    return urlencode(query)
+    return urlencode(v1_query(*key, action, method="POST", Version=version))
 
 
 def send(rt: Runtime, query: str) -> tuple[int, dict[str, Any]]:
