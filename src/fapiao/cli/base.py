@@ -36,7 +36,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "Invoice applications (开票申请), as customers and providers see them.",
     ),
     "audit": ("fapiao.cli.records", "The audit log."),
-    "db": ("fapiao.cli.server", "The store's schema."),
+    "db": ("fapiao.cli.maintenance", "The store: its schema, backups and retention."),
     "demo": ("fapiao.cli.server", "Migrate, then seed the demo account (idempotent) and print where to point clients."),
     "docs": ("fapiao.cli.docs", "Reference pages generated from the code."),
     "documents": ("fapiao.cli.records", "Title documents: tax registration scans and title-change statements."),

@@ -1,4 +1,4 @@
-"""Upkeep of a store: ``db backup``, ``db prune``, ``secrets rotate`` and ``secrets new-key``."""
+"""The store and its upkeep: ``db upgrade``, ``db backup``, ``db prune``, ``secrets rotate`` and ``secrets new-key``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,24 @@ from typing import Any
 import click
 
 from fapiao.cli.base import cli, output, runtime
-from fapiao.cli.server import db_group
+
+
+@cli.group("db")
+def db_group() -> None:
+    """The store: its schema, backups and retention."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@output()
+def upgrade(revision: str) -> Any:
+    """Apply migrations (safe to run on every start)."""
+    rt = runtime()
+    rt.db.upgrade(revision, box=rt.box)
+    return {
+        "database": rt.db.engine.url.render_as_string(hide_password=True),
+        "revision": rt.db.current_revision(),
+    }
 
 
 @db_group.command("backup")

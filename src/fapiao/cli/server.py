@@ -29,24 +29,6 @@ def _endpoint(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-@cli.group("db")
-def db_group() -> None:
-    """The store's schema."""
-
-
-@db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
-@output()
-def upgrade(revision: str) -> Any:
-    """Apply migrations (safe to run on every start)."""
-    rt = runtime()
-    rt.db.upgrade(revision, box=rt.box)
-    return {
-        "database": rt.db.engine.url.render_as_string(hide_password=True),
-        "revision": rt.db.current_revision(),
-    }
-
-
 @cli.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Host the endpoint is shown with.")
 @click.option("--port", default=8080, show_default=True, help="Port the endpoint is shown with.")
@@ -162,7 +144,3 @@ def metrics_port(settings: Settings) -> Iterator[None]:
     finally:
         stop()
         database.dispose()
-
-
-# `db backup` and `db prune` live with the rest of the upkeep; they join the group whenever it loads.
-from fapiao.cli import maintenance  # noqa: E402, F401
