@@ -7,6 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
+def utc_naive(moment: datetime) -> datetime:
+    """``moment`` as stored: naive UTC. An aware time (a REST client's ``+08:00``) is converted; a naive one is
+    taken as UTC already (the wire gateways convert China time before a command is built)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
 def to_china(utc_naive: datetime) -> datetime:
     return utc_naive.replace(tzinfo=UTC).astimezone(CHINA)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from fapiao.accounts.service import load_account
 from fapiao.audit import service as audit
+from fapiao.domain.clock import utc_naive
 from fapiao.domain.errors import NotFound, ValidationFailed
 from fapiao.domain.items import BizType, ItemAmounts, check_amounts
 from fapiao.domain.titles import parse_cycle
@@ -14,7 +15,7 @@ from fapiao.items.commands import CreateItem, ItemSort, ListInvoiceCandidates, L
 from fapiao.items.queries import Criteria
 from fapiao.items.views import ItemPage, ItemView, item_view
 from fapiao.runtime import Runtime
-from fapiao.store.tables import InvoiceableItem
+from fapiao.store.tables import InvoiceableItem, utcnow
 from fapiao.usecases import spec
 from fapiao.usecases.actor import Actor
 from fapiao.usecases.pagination import PageRequest
@@ -40,7 +41,7 @@ def create_item(rt: Runtime, actor: Actor, user_id: int, command: CreateItem) ->
             item_id=command.item_id,
             out_biz_id=command.out_biz_id,
             op_id=command.op_id,
-            biz_time=command.biz_time or datetime.now().replace(microsecond=0),
+            biz_time=utc_naive(command.biz_time) if command.biz_time else utcnow().replace(microsecond=0),
             original_fen=command.original_fen,
             offset_fen=command.offset_fen,
             invoiced_fen=command.invoiced_fen,
@@ -84,10 +85,10 @@ def list_items(rt: Runtime, actor: Actor, command: ListItems) -> ItemPage:
         out_biz_ids=(command.out_biz_id,) if command.out_biz_id else (),
         min_fen=command.min_fen,
         max_fen=command.max_fen,
-        biz_time_from=command.biz_time_from,
-        biz_time_to=command.biz_time_to,
-        created_from=command.created_from,
-        created_to=command.created_to,
+        biz_time_from=_stored_time(command.biz_time_from),
+        biz_time_to=_stored_time(command.biz_time_to),
+        created_from=_stored_time(command.created_from),
+        created_to=_stored_time(command.created_to),
     )
     return _page(rt, criteria, command.sort, PageRequest(command.page, command.page_size))
 
@@ -103,8 +104,8 @@ def list_invoice_candidates(rt: Runtime, actor: Actor, command: ListInvoiceCandi
         out_biz_ids=command.out_biz_ids,
         statuses=command.statuses,
         types=command.types,
-        biz_time_from=command.biz_time_from,
-        biz_time_to=command.biz_time_to,
+        biz_time_from=_stored_time(command.biz_time_from),
+        biz_time_to=_stored_time(command.biz_time_to),
     )
     return _page(rt, criteria, ItemSort.ID_DESC, PageRequest(command.page, command.page_size))
 
@@ -125,3 +126,8 @@ def _check_cycle(cycle: str, field: str) -> str:
     except ValueError:
         raise ValidationFailed(f"{field} is a month written YYYY-MM", field=field) from None
     return cycle
+
+
+def _stored_time(moment: datetime | None) -> datetime | None:
+    """A filter's time as the column holds it (SQLite compares the text, so an offset would be ignored)."""
+    return utc_naive(moment) if moment is not None else None

@@ -3,7 +3,7 @@ the page and its totals, customers see only their own items, and only the platfo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -101,3 +101,22 @@ def test_customers_see_their_own_items_and_record_none(
     with pytest.raises(ValidationFailed) as blank:
         items.create_item(runtime, OPERATOR, who.user_id, CreateItem(" ", "2026-10", 1))
     assert blank.value.field == "name"
+
+
+def test_a_time_with_an_offset_filters_by_the_moment_it_names(
+    runtime: Runtime, billed: tuple[factories.Customer, dict[str, int]]
+) -> None:
+    """2026-09-05 06:00 in Beijing is 2026-09-04 22:00 UTC: before the plain item's 2026-09-05 00:00 UTC. Both
+    stores compare the moment, not the digits (SQLite compares stored text and would ignore the offset)."""
+    who, ids = billed
+    beijing = timezone(timedelta(hours=8))
+    assert "plain" in _names(runtime, who, ids, biz_time_from=datetime(2026, 9, 5, 6, tzinfo=beijing))
+    assert "plain" not in _names(runtime, who, ids, biz_time_to=datetime(2026, 9, 5, 6, tzinfo=beijing))
+    assert "plain" not in _names(runtime, who, ids, biz_time_from=datetime(2026, 9, 5, 9, tzinfo=beijing))
+
+
+def test_a_business_time_with_an_offset_is_stored_as_utc(runtime: Runtime) -> None:
+    who = factories.customer(runtime)
+    beijing = timezone(timedelta(hours=8))
+    made = factories.item(runtime, who, biz_time=datetime(2026, 9, 5, 8, tzinfo=beijing))
+    assert items.get_item(runtime, OPERATOR, made.id).biz_time == datetime(2026, 9, 5, 0, 0)
