@@ -15,12 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hypothesis import event
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 # Examples per fuzz test and engine: small in the suite; set it higher to hunt (e.g. 5000) before a release.
 EXAMPLES = int(os.environ.get("FAPIAO_FUZZ_EXAMPLES", "150"))
+# Both gateways' fuzzers: bounded, no deadline (a real server answers), no example database between runs.
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # When set, every answer's kind is appended to this file too, to see how deep a hunt got (hypothesis' own
 # statistics do not cover ``given`` inside a test function).

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from fapiao.protocols.aliyun import faults, signing
@@ -30,7 +30,7 @@ from fapiao.protocols.aliyun.operations import CATALOG
 from tests.integration.wire.conftest import World
 from tests.support.wire_fuzz import (
     BAD_TIMES,
-    EXAMPLES,
+    FUZZ,
     HUGE_INTS,
     Answer,
     adversarial,
@@ -43,12 +43,6 @@ from tests.support.wire_fuzz import (
 
 pytestmark = pytest.mark.slow
 
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 ENVELOPE_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
 # Every code the gateway itself answers, and the ones business failures map onto (``faults``); never a 5xx one.
 KNOWN_CODES = {c.value for c in Code} - {Code.INTERNAL_ERROR, Code.SERVICE_UNAVAILABLE} | {

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from fapiao.protocols.top.catalog import APIS
@@ -30,7 +30,7 @@ from tests.integration.provider.support import gmt8_now
 from tests.integration.wire.conftest import World
 from tests.support.wire_fuzz import (
     BAD_TIMES,
-    EXAMPLES,
+    FUZZ,
     HUGE_INTS,
     Answer,
     adversarial,
@@ -43,12 +43,6 @@ from tests.support.wire_fuzz import (
 
 pytestmark = pytest.mark.slow
 
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 # Codes that say the server, not the caller, failed: never an answer to bad input.
 SERVER_CODES = {Code.SERVICE_CURRENTLY_UNAVAILABLE}
 KNOWN_CODES = {int(code) for code in Code} - SERVER_CODES
